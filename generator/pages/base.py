@@ -1,0 +1,37 @@
+"""What a page module gives the build, and what the build gives a page module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from generator.figures.render import FigureJob
+
+if TYPE_CHECKING:  # pragma: no cover
+    from generator.config import BuildConfig
+    from generator.train.trainer import TrainedRun
+
+
+@dataclass(frozen=True, eq=False)
+class BuildContext:
+    """Everything computed before the pages: the inputs of each page's ``analyse``."""
+
+    cfg: "BuildConfig"
+    dataset: Any
+    runs: list["TrainedRun"]
+    #: Layer outputs and weights of the baseline model for the probe image.
+    probe: dict
+
+    @property
+    def baseline(self) -> "TrainedRun":
+        return self.runs[0]
+
+
+@dataclass(frozen=True, eq=False)
+class PageData:
+    """A page's measured numbers (they go into report.json) and its figures."""
+
+    numbers: dict
+    figures: list[FigureJob] = field(default_factory=list)
+    #: Extra ``.npz`` files to publish: docs-relative path → named arrays.
+    arrays: dict[str, dict] = field(default_factory=dict)

@@ -1,0 +1,29 @@
+"""The ordered page registry: nav order, modules and titles per language."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+#: Site languages; the first is the default (built at the site root).
+LANGUAGES = ("en", "zh-TW")
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    module: str
+    title: dict
+
+    def load(self):
+        return importlib.import_module(self.module)
+
+    def markdown_name(self, lang: str) -> str:
+        """File name in docs/ (mkdocs-static-i18n suffix layout)."""
+        return f"{self.slug}.md" if lang == LANGUAGES[0] else f"{self.slug}.{lang}.md"
+
+
+PAGES: tuple[Page, ...] = (
+    Page("index", "generator.pages.index", {"en": "Home", "zh-TW": "首頁"}),
+    Page("layer2", "generator.pages.layer2", {"en": "Layer 2", "zh-TW": "第二層"}),
+)

@@ -1,0 +1,55 @@
+"""Layer outputs for one test image through a Keras sub-model, cached beside the model.
+
+The sub-model ``keras.Model(model.inputs, {name: layer.output})`` returns every
+named layer's output in one forward pass in inference mode (dropout off).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from generator.util.fsio import atomic_write_bytes
+
+#: Bump when the probe's outputs change: part of the cache file name.
+PROBE_VERSION = 1
+
+#: Layers whose outputs the layer-2 page needs, in forward order.
+PROBED_LAYERS = ("conv1", "conv1_relu", "pool1", "conv2", "conv2_relu", "pool2", "fc1", "fc2")
+
+
+def probe_path(model_path: Path, image_index: int) -> Path:
+    return model_path.parent / f"probe-{image_index}-v{PROBE_VERSION}.npz"
+
+
+def probe_image(model_path: Path, image: np.ndarray, image_index: int) -> dict[str, np.ndarray]:
+    """Arrays for one image (batch axis dropped): the input, each probed layer's
+    output and conv1/conv2 weights. Cached as an ``.npz`` next to the model."""
+    path = probe_path(model_path, image_index)
+    if path.is_file():
+        try:
+            with np.load(path) as data:
+                return {k: data[k] for k in data.files}
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+    from generator.train.trainer import as_input, import_keras
+
+    keras, _ = import_keras()
+    model = keras.saving.load_model(model_path, compile=False)
+    sub = keras.Model(model.inputs, {name: model.get_layer(name).output for name in PROBED_LAYERS})
+    outputs = sub(as_input(image[None]), training=False)
+    arrays = {name: np.asarray(outputs[name])[0] for name in PROBED_LAYERS}
+    conv1_kernel, conv1_bias = model.get_layer("conv1").get_weights()
+    conv2_kernel, conv2_bias = model.get_layer("conv2").get_weights()
+    arrays.update(
+        input=as_input(image[None])[0, ..., 0],
+        conv1_kernel=conv1_kernel, conv1_bias=conv1_bias,
+        conv2_kernel=conv2_kernel, conv2_bias=conv2_bias,
+        conv2_preact=arrays.pop("conv2"),
+    )
+    import io
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    atomic_write_bytes(path, buf.getvalue())
+    return arrays

@@ -1,0 +1,1 @@
+"""Publish the generated files: stage docs/, build the MkDocs site strictly, then swap it in."""

@@ -1,0 +1,1 @@
+"""Training with a content-hash cache: ``train_or_load(spec, dataset, cache)``."""

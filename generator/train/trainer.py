@@ -1,0 +1,108 @@
+"""Train one :class:`RunSpec` on a :class:`Dataset`, or reuse the cached result."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from generator.errors import MissingDependencyError, TrainingError
+from generator.experiments import RunSpec
+from generator.model.cnn import MODEL_CODE_VERSION
+from generator.train.cache import CacheEntry, RunCache, library_versions, run_key
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    spec: RunSpec
+    key: str
+    model_path: Path
+    #: The cached record: spec, history, test metrics, layer table, timings.
+    record: dict
+    #: True when this build trained it (False: reused from the cache).
+    trained_now: bool
+
+
+def import_keras():
+    """Import Keras (TensorFlow backend) quietly, or say how to install it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    try:
+        import keras  # noqa: F401
+        import tensorflow as tf  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"Keras/TensorFlow is needed to train ({exc}). Install it: pip install -e ."
+        ) from None
+    return keras, tf
+
+
+def as_input(x: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) → float32 (N, 28, 28, 1) in [0, 1]."""
+    return (x.astype(np.float32) / 255.0)[..., None]
+
+
+def train_or_load(spec: RunSpec, dataset, cache: RunCache, *, force: bool = False,
+                  log: Callable[[str], None] = print) -> TrainedRun:
+    key = run_key(spec.as_dict(), dataset.fingerprint, MODEL_CODE_VERSION)
+    entry = None if force else cache.get(key)
+    if entry is not None:
+        return TrainedRun(spec, key, entry.model_path, entry.record, trained_now=False)
+    entry = _train(spec, dataset, cache, key, log)
+    return TrainedRun(spec, key, entry.model_path, entry.record, trained_now=True)
+
+
+def _train(spec: RunSpec, dataset, cache: RunCache, key: str, log) -> CacheEntry:
+    keras, tf = import_keras()
+    from generator.model.cnn import build_model, layer_table
+    from generator.train.progress import make_callback
+
+    keras.utils.set_random_seed(spec.seed)
+    tf.config.experimental.enable_op_determinism()
+
+    model = build_model(conv_blocks=spec.conv_blocks, dropout=spec.dropout)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=spec.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    x_train, y_train = as_input(dataset.x_train), dataset.y_train.astype(np.int64)
+    x_val, y_val = as_input(dataset.x_val), dataset.y_val.astype(np.int64)
+    x_test, y_test = as_input(dataset.x_test), dataset.y_test.astype(np.int64)
+    steps = math.ceil(len(x_train) / spec.batch_size)
+
+    start = time.perf_counter()
+    try:
+        history = model.fit(
+            x_train, y_train, batch_size=spec.batch_size, epochs=spec.epochs,
+            validation_data=(x_val, y_val), shuffle=True, verbose=0,
+            callbacks=[make_callback(spec.id, spec.epochs, steps)],
+        )
+    except (tf.errors.OpError, ValueError) as exc:
+        raise TrainingError(f"training {spec.id} failed: {exc}".splitlines()[0]) from None
+    train_seconds = time.perf_counter() - start
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
+
+    record = {
+        "id": spec.id,
+        "key": key,
+        "spec": spec.as_dict(),
+        "data_fingerprint": dataset.fingerprint,
+        "versions": library_versions(),
+        "code_version": MODEL_CODE_VERSION,
+        "steps": steps * spec.epochs,
+        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+        "test_accuracy": float(test_accuracy),
+        "test_loss": float(test_loss),
+        "train_seconds": round(train_seconds, 2),
+        "train_images_per_second": round(len(x_train) * spec.epochs / train_seconds, 1),
+        "params": int(model.count_params()),
+        "layers": layer_table(model),
+    }
+    log(f"trained {spec.id}: test accuracy {test_accuracy:.4f} in {train_seconds:.0f} s")
+    return cache.put(key, lambda p: model.save(p), record)
