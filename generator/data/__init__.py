@@ -34,12 +34,12 @@ def load(dataset: str = "auto", data_dir: Path | str | None = None, *, split_see
          warn: Callable[[str], None] = _warn_stderr) -> Dataset:
     """Load, split and fingerprint MNIST.
 
-    A ``data_dir`` selects the IDX files in it (``dataset`` must then be
-    ``"auto"`` or ``"idx"``). The validation set is a stratified
-    ``validation_fraction`` of the training pool, chosen by ``split_seed``; the
-    test set keeps its source order (for mnist-5k it is a stratified 1,000 of
-    the 5,000). ``max_train`` / ``max_test`` shrink train / test to stratified
-    subsets, and validation in proportion.
+    A ``data_dir`` selects the IDX files in it, overriding ``dataset``. The
+    validation set is a stratified ``validation_fraction`` of the training
+    pool, chosen by ``split_seed``; the test set keeps its source order (for
+    mnist-5k it is a stratified 1,000 of the 5,000). ``max_train`` /
+    ``max_test`` shrink train / test to stratified subsets, and validation in
+    proportion.
 
     Raises:
         DataError: invalid arguments, or data that is missing or malformed.
@@ -72,26 +72,24 @@ def _load_source(name: str, data_dir: Path | str | None, split_seed: int) -> Sou
 
 
 def _resolve_name(dataset: str, data_dir: Path | str | None) -> str:
-    """Validate ``dataset`` against ``data_dir``; a ``data_dir`` means ``"idx"``."""
+    """Validate ``dataset``; a ``data_dir`` overrides it and means ``"idx"``."""
     if dataset not in DATASETS:
         raise DataError(f"Unknown dataset. Expected one of {', '.join(map(repr, DATASETS))}. "
                         f"Received: dataset={dataset!r}")
-    if data_dir is None:
-        if dataset == "idx":
-            raise DataError("dataset='idx' reads IDX files from a folder. Pass data_dir (--data-dir DIR). "
-                            "Received: data_dir=None")
-        return dataset
-    if dataset not in ("auto", "idx"):
-        raise DataError(f"data_dir selects the IDX files in it, which conflicts with dataset={dataset!r}. "
-                        f"Pass either --dataset or --data-dir. Received: dataset={dataset!r}, data_dir={str(data_dir)!r}")
-    return "idx"
+    if data_dir is not None:
+        return "idx"
+    if dataset == "idx":
+        raise DataError("dataset='idx' reads IDX files from a folder. Pass data_dir (--data-dir DIR). "
+                        "Received: data_dir=None")
+    return dataset
 
 
 def _check_args(*, split_seed: int, validation_fraction: float,
                 max_train: int | None, max_test: int | None) -> None:
     """Raise :class:`DataError` for out-of-range numeric arguments (Keras-style messages)."""
     if not _is_int(split_seed) or split_seed < 0:
-        raise DataError(f"Invalid split_seed. Expected a non-negative integer. Received: split_seed={split_seed!r}")
+        raise DataError("Invalid split_seed. Expected a non-negative integer. "
+                        f"Received: split_seed={split_seed!r}")
     if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float, np.number)) \
             or not 0 < validation_fraction < 1:
         raise DataError("Invalid validation_fraction. Expected a number strictly between 0 and 1. "

@@ -43,7 +43,7 @@ def cache_path() -> Path:
 def load_mnist() -> SourceData:
     """Full MNIST from the Keras cache, downloading through Keras if it isn't cached yet."""
     path = cache_path()
-    if False:
+    if path.is_file():
         arrays = read_mnist_npz(path)
     else:
         try:
@@ -52,7 +52,8 @@ def load_mnist() -> SourceData:
             reason = f"could not download MNIST ({describe(exc)})"
             raise MnistUnavailable(f"{reason[0].upper()}{reason[1:]}. {_OFFLINE_FIX}", reason) from None
         arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-        _check(arrays, "keras.datasets.mnist.load_data()", "Upgrade Keras or use --dataset mnist-5k / --data-dir DIR.")
+        _check(arrays, "keras.datasets.mnist.load_data()",
+               "Upgrade Keras or use --dataset mnist-5k / --data-dir DIR.")
     return SourceData(**arrays, source=f"keras.datasets.mnist ({_display(path)})")
 
 
