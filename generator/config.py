@@ -23,6 +23,10 @@ class Profile:
     name: str
     #: Optimizer steps for the baseline model (converted to whole epochs).
     steps: int
+    #: Optimizer steps for each run of an experiment (dropout rates, depth variants).
+    experiment_steps: int = 0
+    #: Seeds per experiment setting (mean ± sd over them where there are several).
+    experiment_seeds: int = 1
     #: Mini-batch size (the post used 50).
     batch_size: int = 50
     #: Cap on training images after the split (tiny test profile only).
@@ -32,23 +36,23 @@ class Profile:
     #: One-line description shown by ``--help`` and on the pages.
     description: str = ""
 
-    def epochs_for(self, n_train: int) -> int:
-        """Whole epochs that give at least ``steps`` steps on ``n_train`` images."""
+    def epochs_for(self, n_train: int, steps: int | None = None) -> int:
+        """Whole epochs that give at least ``steps`` (default: the baseline's) on ``n_train`` images."""
         steps_per_epoch = max(1, math.ceil(n_train / self.batch_size))
-        return max(1, math.ceil(self.steps / steps_per_epoch))
+        return max(1, math.ceil((self.steps if steps is None else steps) / steps_per_epoch))
 
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile(
-        "quick", steps=8, max_train=400, max_test=200,
+        "quick", steps=8, experiment_steps=4, experiment_seeds=1, max_train=400, max_test=200,
         description="tests only: a few seconds, tiny data, meaningless accuracy",
     ),
     "standard": Profile(
-        "standard", steps=1200,
+        "standard", steps=1200, experiment_steps=300, experiment_seeds=3,
         description="the default: page-quality results in minutes on a 2-core CPU",
     ),
     "full": Profile(
-        "full", steps=20000,
+        "full", steps=20000, experiment_steps=5000, experiment_seeds=3,
         description="the post's schedule: 20,000 steps of batch 50 (hours on a CPU)",
     ),
 }

@@ -1,12 +1,21 @@
 """The registry of runs each page needs.
 
 A :class:`RunSpec` fixes everything that changes a trained model's result except
-the data, whose identity enters the cache key through its fingerprint.
+the data, whose identity enters the cache key through its fingerprint. The
+display ``id`` and ``group`` are not part of the key, so two groups that need the
+same model (say the dropout experiment's p = 0.5 and the depth experiment's
+2-block run) share one cache entry and train once.
+
+Each experiment module contributes its specs through a provider named in
+:data:`PROVIDERS` (``"module:function"``, called as ``function(cfg, n_train) ->
+list[RunSpec]``); the baseline comes first.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 from generator.config import BuildConfig
 
@@ -15,9 +24,9 @@ from generator.config import BuildConfig
 class RunSpec:
     """One training run."""
 
-    #: Unique, readable id, e.g. ``baseline-s0``.
+    #: Unique, readable id, e.g. ``baseline-s0``, ``dropout-0.25-s1``.
     id: str
-    #: Which page(s) use this run: ``baseline``, ``dropout``, ``depth``.
+    #: Which experiment the run belongs to: ``baseline``, ``dropout``, ``depth``.
     group: str
     #: Number of conv blocks (the post: 2).
     conv_blocks: int
@@ -47,6 +56,34 @@ def baseline_spec(cfg: BuildConfig, n_train: int) -> RunSpec:
     )
 
 
+def experiment_epochs(cfg: BuildConfig, n_train: int) -> int:
+    """Epochs of each experiment run: the profile's experiment budget (``--epochs`` overrides)."""
+    if cfg.epochs is not None:
+        return cfg.epochs
+    return cfg.profile.epochs_for(n_train, cfg.profile.experiment_steps)
+
+
+def experiment_seeds(cfg: BuildConfig) -> list[int]:
+    """Seeds of each experiment setting, starting at the build's ``--seed``."""
+    return [cfg.seed + i for i in range(cfg.profile.experiment_seeds)]
+
+
+#: Experiment providers, in page order: ``"module:function"``.
+PROVIDERS: tuple[str, ...] = ()
+
+
+def _provider(path: str) -> Callable[[BuildConfig, int], list[RunSpec]]:
+    module, _, func = path.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
 def runs_for(cfg: BuildConfig, n_train: int) -> list[RunSpec]:
-    """Every run the build needs, baseline first."""
-    return [baseline_spec(cfg, n_train)]
+    """Every run the build needs, baseline first; ids are unique."""
+    specs = [baseline_spec(cfg, n_train)]
+    for path in PROVIDERS:
+        specs.extend(_provider(path)(cfg, n_train))
+    ids = [s.id for s in specs]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"run ids must be unique. Received duplicates: {sorted(duplicates)}")
+    return specs

@@ -125,14 +125,17 @@ def conv2_kernels_all(kernel: Any, out: PathLike) -> None:
     """
     k = _kernel(kernel)
     kh, kw, cin, cout = k.shape
-    # reshape keeps C order: tile index = in_channel * cout + filter.
-    grid = style.tile_grid(k.reshape(kh, kw, cin * cout), cols=cout)
+    # reshape keeps C order: tile index = in_channel * cout + filter. No NaN
+    # padding here: 2048 tiles of 5x5 are drawn at ~2.5 screen pixels per
+    # weight, so the separators are thin vector lines instead (even widths).
+    grid = style.tile_grid(k.reshape(kh, kw, cin * cout), cols=cout, pad=0)
 
     fig = style.new_figure((10.0, 5.0))
     ax = fig.add_subplot()
     im = style.show_mosaic(ax, grid, cmap_name=style.DIVERGING, norm=style.diverging_norm(k), ticks=True)
-    xs = [style.tile_origin(o, (kh, kw), cout)[1] + (kw - 1) / 2 for o in _every(cout)]
-    ys = [style.tile_origin(i * cout, (kh, kw), cout)[0] + (kh - 1) / 2 for i in _every(cin)]
+    style.tile_lines(ax, cin, cout, (kh, kw), every=8)
+    xs = [o * kw + (kw - 1) / 2 for o in _every(cout)]
+    ys = [i * kh + (kh - 1) / 2 for i in _every(cin)]
     ax.set_xticks(xs, [str(o) for o in _every(cout)])
     ax.set_yticks(ys, [str(i) for i in _every(cin)])
     ax.tick_params(length=2, pad=2)
@@ -257,37 +260,50 @@ def layer1_vs_layer2(
     rf1 = _positive_int(rf1, "rf1")
     rf2 = _positive_int(rf2, "rf2")
 
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    fig = style.new_figure((10.0, 5.2))
-    ax_img, ax1, ax2 = fig.subplots(1, 3, width_ratios=[0.62, 0.5, 1.0])
+    # Explicit layout in inches (fixed-aspect mosaics; faster and steadier than
+    # constrained layout here). conv2 maps are upscaled x2 so that both mosaics
+    # have 28-pixel tiles and the same gridline weight.
+    mosaics = [
+        (style.tile_grid(c1, 4), c1, "conv1 (ReLU)"),
+        (style.tile_grid(style.upscale(c2, IMAGE_SIZE // c2.shape[0]), GRID_COLS), c2, "conv2 (ReLU)"),
+    ]
+    fig_w, fig_h = 10.0, 4.9
+    margin, gap, top, bottom = 0.15, 0.3, 0.32, 0.55
+    mosaic_h = fig_h - top - bottom
+    widths = [mosaic_h * g.shape[1] / g.shape[0] for g, _, _ in mosaics]
+    img_w = min(2.8, fig_w - 2 * margin - 2 * gap - sum(widths))
 
+    fig = style.new_figure((fig_w, fig_h), layout=None)
+
+    # Input digit with the two receptive-field squares.
+    img_left = margin + (fig_w - 2 * margin - 2 * gap - sum(widths) - img_w) / 2
+    ax_img = style.add_axes_inches(fig, img_left, fig_h - top - img_w, img_w, img_w)
     ax_img.imshow(img, cmap="gray", interpolation="nearest")
     ax_img.set_xticks([])
     ax_img.set_yticks([])
     ax_img.set_title("input", fontsize=9)
-    for rf, colour, style_ in ((rf1, "#e69f00", "-"), (rf2, "#56b4e9", "--")):
+    handles = []
+    for rf, name, colour, dash in ((rf1, "conv1", "#e69f00", "-"), (rf2, "conv2", "#56b4e9", "--")):
         corner, side = _rf_square(rf)
         ax_img.add_patch(
-            Rectangle((corner, corner), side, side, fill=False, edgecolor=colour,
-                      linewidth=2.0, linestyle=style_)
+            Rectangle((corner, corner), side, side, fill=False, edgecolor=colour, linewidth=2.0, linestyle=dash)
         )
-    from matplotlib.lines import Line2D
-
-    handles = [
-        Line2D([], [], color="#e69f00", linewidth=2.0, linestyle="-", label=f"RF conv1 = {rf1} px"),
-        Line2D([], [], color="#56b4e9", linewidth=2.0, linestyle="--", label=f"RF conv2 = {rf2} px"),
-    ]
+        handles.append(Line2D([], [], color=colour, linewidth=2.0, linestyle=dash, label=f"RF {name} = {rf} px"))
     ax_img.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02),
-                  frameon=False, fontsize=8, handlelength=2.2)
+                  frameon=False, fontsize=8, handlelength=2.4)
 
-    cbar = {"orientation": "horizontal", "fraction": 0.05, "pad": 0.03, "aspect": 20}
-    for ax, maps, cols, title in ((ax1, c1, 4, "conv1 (ReLU)"), (ax2, c2, GRID_COLS, "conv2 (ReLU)")):
-        # conv2 maps (14x14) upscaled x2 so both mosaics have 28-pixel tiles.
-        grid = style.tile_grid(style.upscale(maps, IMAGE_SIZE // maps.shape[0]), cols)
+    # The two mosaics, each with its own 0..max scale and a colour bar below.
+    left = margin + (fig_w - 2 * margin - 2 * gap - sum(widths)) + gap
+    for (grid, maps, title), width in zip(mosaics, widths):
+        ax = style.add_axes_inches(fig, left, bottom, width, mosaic_h)
         im = style.show_mosaic(ax, grid, cmap_name=style.SEQUENTIAL, norm=style.sequential_norm(maps))
         ax.set_title(f"{title} · {maps.shape[2]} maps", fontsize=9)
-        style.colorbar(fig, im, ax, **cbar)
+        cax = style.add_axes_inches(fig, left, bottom - 0.24, width, 0.1)
+        style.colorbar(fig, im, cax=cax, orientation="horizontal")
+        left += width + gap
     style.save(fig, out)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 @dataclass(frozen=True, eq=False)
 class FigureJob:
-    """One PNG: ``func`` (``"module:function"``) called as ``func(*arrays.values(), out, **kwargs)``.
+    """One PNG: ``func`` (``"module:function"``) called as ``func(*arrays.values(), out=png, **kwargs)``.
 
     The named arrays are also published beside the PNG as an ``.npz`` (see :func:`npz_bytes`).
     """
@@ -56,17 +56,22 @@ def job_key(job: FigureJob) -> str:
     return h.hexdigest()[:24]
 
 
+def drawing_function(path: str):
+    """Import ``"module:function"`` (this is where matplotlib gets imported)."""
+    module, _, func = path.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
 def render(job: FigureJob, cache_dir: Path) -> bytes:
     """The PNG bytes of ``job``, drawn only when the cache has no matching file."""
     path = cache_dir / "figures" / f"{job_key(job)}.png"
     if path.is_file() and path.stat().st_size > 0:
         return path.read_bytes()
-    module, _, func = job.func.partition(":")
-    draw = getattr(importlib.import_module(module), func)
+    draw = drawing_function(job.func)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
     try:
-        draw(*job.arrays.values(), tmp, **job.kwargs)
+        draw(*job.arrays.values(), out=tmp, **job.kwargs)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

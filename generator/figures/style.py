@@ -258,6 +258,30 @@ def show_mosaic(ax, grid: np.ndarray, *, cmap_name: str, norm, ticks: bool = Fal
     return im
 
 
+def tile_lines(ax, rows: int, cols: int, tile_hw: tuple[int, int], *, every: int = 0) -> None:
+    """Thin vector gridlines between the tiles of a ``pad=0`` mosaic.
+
+    For very dense mosaics (thousands of 5x5 tiles) NaN padding would be drawn
+    at a non-integer pixel scale and look uneven; antialiased lines do not.
+    With ``every > 0`` each ``every``-th boundary is drawn a little darker.
+    """
+    from matplotlib.collections import LineCollection
+
+    h, w = tile_hw
+    height, width = rows * h, cols * w
+    minor: list = []
+    major: list = []
+    for c in range(1, cols):
+        x = c * w - 0.5
+        (major if every and c % every == 0 else minor).append([(x, -0.5), (x, height - 0.5)])
+    for r in range(1, rows):
+        y = r * h - 0.5
+        (major if every and r % every == 0 else minor).append([(-0.5, y), (width - 0.5, y)])
+    ax.add_collection(LineCollection(minor, colors=GRID_COLOR, linewidths=0.5))
+    if major:
+        ax.add_collection(LineCollection(major, colors="#8c8c8c", linewidths=0.7))
+
+
 def label_tiles(
     ax,
     n: int,
@@ -265,7 +289,7 @@ def label_tiles(
     cols: int,
     pad: int = 1,
     *,
-    fontsize: float = 6.0,
+    fontsize: float = 7.0,
     where: str = "inside",
 ) -> None:
     """Write the tile index ``k`` at the top-left of each of ``n`` tiles.
@@ -297,14 +321,22 @@ def label_tiles(
             raise ValueError(f"Invalid where. Expected 'inside' or 'above'. Received: where={where!r}")
 
 
-def colorbar(fig, im, ax, *, label: str | None = None, orientation: str = "vertical", **kwargs: Any):
-    """A slim colour bar for ``im`` next to ``ax`` (or a list of axes)."""
-    defaults = {"fraction": 0.046, "pad": 0.02, "aspect": 30} if orientation == "vertical" else {
-        "fraction": 0.05, "pad": 0.02, "aspect": 30}
-    defaults.update(kwargs)
-    cb = fig.colorbar(im, ax=ax, orientation=orientation, **defaults)
+def colorbar(fig, im, ax=None, *, cax=None, label: str | None = None, orientation: str = "vertical", **kwargs: Any):
+    """A slim colour bar for ``im``: next to ``ax`` (or a list of axes), or in ``cax``."""
+    if cax is not None:
+        cb = fig.colorbar(im, cax=cax, orientation=orientation)
+    else:
+        defaults = {"fraction": 0.046, "pad": 0.02, "aspect": 30}
+        defaults.update(kwargs)
+        cb = fig.colorbar(im, ax=ax, orientation=orientation, **defaults)
     cb.ax.tick_params(labelsize=7, length=2)
     cb.outline.set_linewidth(0.5)
     if label:
         cb.set_label(label, fontsize=8)
     return cb
+
+
+def add_axes_inches(fig, left: float, bottom: float, width: float, height: float):
+    """Add axes at an explicit rectangle given in inches from the lower-left corner."""
+    fw, fh = fig.get_size_inches()
+    return fig.add_axes((left / fw, bottom / fh, width / fw, height / fh))

@@ -26,6 +26,10 @@ class BuildContext:
     def baseline(self) -> "TrainedRun":
         return self.runs[0]
 
+    def runs_in(self, group: str) -> list["TrainedRun"]:
+        """The runs of one experiment group, in registry order."""
+        return [r for r in self.runs if r.spec.group == group]
+
 
 @dataclass(frozen=True, eq=False)
 class PageData:

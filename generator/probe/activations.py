@@ -38,7 +38,7 @@ def probe_image(model_path: Path, image: np.ndarray, image_index: int) -> dict[s
     keras, _ = import_keras()
     model = keras.saving.load_model(model_path, compile=False)
     sub = keras.Model(model.inputs, {name: model.get_layer(name).output for name in PROBED_LAYERS})
-    outputs = sub(as_input(image[None]), training=False)
+    outputs = sub([as_input(image[None])], training=False)
     arrays = {name: np.asarray(outputs[name])[0] for name in PROBED_LAYERS}
     conv1_kernel, conv1_bias = model.get_layer("conv1").get_weights()
     conv2_kernel, conv2_bias = model.get_layer("conv2").get_weights()
