@@ -46,13 +46,32 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-site", action="store_true", help="write report.json and docs/ only; "
                    "skip the MkDocs build")
     b.add_argument("--force", action="store_true", help="retrain even if a cached model matches")
+    b.add_argument("--site-url", metavar="URL", help="the published site's URL (default: "
+                   "mkdocs.yml's site_url, or $SITE_URL), e.g. https://USER.github.io/REPO/")
     b.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+
+    d = sub.add_parser("deploy", help="publish the built site to GitHub Pages (mkdocs gh-deploy)",
+                       description="Push the site built from docs/ to the gh-pages branch with "
+                                   "`mkdocs gh-deploy`. Run `python -m generator build` first.")
+    d.add_argument("--site-url", metavar="URL", help="the published site's URL, e.g. "
+                   "https://USER.github.io/REPO/ (makes the language switcher work under a sub-path)")
+    d.add_argument("--remote", default="origin", help="git remote to push to (default origin)")
+    d.add_argument("--branch", default="gh-pages", help="branch to push to (default gh-pages)")
+    d.add_argument("--message", help="commit message for the gh-pages branch")
+    d.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
 
     c = sub.add_parser("clean", help="remove site/, generated docs files and the cache",
                        description="Remove site/, the generated files in docs/ and .cache/ "
                                    "(trained models included).")
     c.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     return parser
+
+
+def check_site_url(url: str | None) -> str | None:
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise UsageError(f"Invalid --site-url. Expected an http(s) URL such as "
+                         f"https://USER.github.io/REPO/. Received: site_url={url!r}")
+    return url
 
 
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
@@ -68,6 +87,7 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
         image_index=positive_int("image_index", args.image_index, allow_zero=True),
         no_site=args.no_site,
         force=args.force,
+        site_url=check_site_url(args.site_url),
         root=args.root.resolve(),
     )
 
@@ -79,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.command == "clean":
             pipeline.clean(BuildConfig(root=args.root.resolve()))
+            return 0
+        if args.command == "deploy":
+            pipeline.deploy(BuildConfig(root=args.root.resolve(), site_url=check_site_url(args.site_url)),
+                            message=args.message, remote=args.remote, branch=args.branch)
             return 0
         pipeline.build(config_from_args(args))
         return 0

@@ -80,6 +80,8 @@ class BuildConfig:
     no_site: bool = False
     #: Retrain even when a cached model matches.
     force: bool = False
+    #: The published site's URL (overrides mkdocs.yml's ``site_url``), e.g. a GitHub Pages sub-path.
+    site_url: str | None = None
     #: Project root: holds mkdocs.yml, docs/, site/ and .cache/.
     root: Path = field(default_factory=Path.cwd)
 

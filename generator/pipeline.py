@@ -77,7 +77,8 @@ def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult
             outputs[page.markdown_name(lang)] = render_page(page.slug, lang, page_context).encode()
 
     result = publish(outputs, root=cfg.root, docs_dir=cfg.docs_dir, site_dir=cfg.site_dir,
-                     mkdocs_yml=cfg.mkdocs_yml, cache_dir=cfg.cache_dir, build_site=not cfg.no_site)
+                     mkdocs_yml=cfg.mkdocs_yml, cache_dir=cfg.cache_dir, build_site=not cfg.no_site,
+                     site_url=cfg.site_url)
     seconds = time.perf_counter() - start
     where = "docs/ only (--no-site)" if cfg.no_site else f"site/ in {result.site_seconds:.1f} s"
     log(f"wrote {result.written} changed file(s), {result.unchanged} unchanged, "
@@ -97,3 +98,32 @@ def clean(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> None:
         if path.exists():
             shutil.rmtree(path)
             log(f"removed {path}")
+
+
+def deploy(cfg: BuildConfig, *, message: str | None = None, remote: str = "origin",
+           branch: str = "gh-pages", log: Callable[[str], None] = _stderr) -> None:
+    """Publish the built docs/ to GitHub Pages with ``mkdocs gh-deploy``."""
+    import os
+    import subprocess
+
+    from generator.errors import SiteError
+
+    if not (cfg.docs_dir / "report.json").is_file():
+        raise SiteError("docs/report.json not found: nothing has been built yet. "
+                        "Run: python -m generator build")
+    cmd = [sys.executable, "-m", "mkdocs", "gh-deploy", "--strict", "--force",
+           "--config-file", str(cfg.mkdocs_yml), "--remote-name", remote, "--remote-branch", branch]
+    if message:
+        cmd += ["--message", message]
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    if cfg.site_url:
+        env["SITE_URL"] = cfg.site_url
+    log("running: " + " ".join(cmd[2:]))
+    proc = subprocess.run(cmd, cwd=cfg.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if proc.returncode != 0:
+        lines = [l for l in proc.stdout.splitlines() if l.strip()]
+        last = lines[-1].strip() if lines else f"exit code {proc.returncode}"
+        raise SiteError(f"mkdocs gh-deploy failed: {last}. Check that {cfg.root} is a git "
+                        f"repository with a '{remote}' remote you can push to.")
+    log(f"deployed to branch {branch} of {remote}")

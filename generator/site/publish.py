@@ -32,7 +32,8 @@ class PublishResult:
 
 
 def publish(outputs: dict[str, bytes], *, root: Path, docs_dir: Path, site_dir: Path,
-            mkdocs_yml: Path, cache_dir: Path, build_site: bool = True) -> PublishResult:
+            mkdocs_yml: Path, cache_dir: Path, build_site: bool = True,
+            site_url: str | None = None) -> PublishResult:
     cache_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = cache_dir / MANIFEST
     previous = _previous_manifest(manifest_path)
@@ -51,7 +52,7 @@ def publish(outputs: dict[str, bytes], *, root: Path, docs_dir: Path, site_dir: 
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
             start = time.perf_counter()
-            mkdocs_build(mkdocs_yml, stage_docs, staging / "site")
+            mkdocs_build(mkdocs_yml, stage_docs, staging / "site", site_url=site_url)
             site_seconds = time.perf_counter() - start
         written = removed = 0
         for rel, data in outputs.items():
@@ -100,7 +101,8 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage().strip().splitlines()[0])
 
 
-def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
+def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path, *,
+                 site_url: str | None = None) -> None:
     """``mkdocs build --strict`` in-process; any warning or error becomes one SiteError line."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -124,8 +126,9 @@ def mkdocs_build(config_file: Path, docs_dir: Path, site_dir: Path) -> None:
     except ImportError:
         pass
     try:
+        overrides = {"site_url": site_url} if site_url else {}
         config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
-                             strict=True)
+                             strict=True, **overrides)
         build(config)
     except MkDocsException as exc:
         first = handler.messages[0] if handler.messages else ""
