@@ -69,7 +69,9 @@ def experiment_seeds(cfg: BuildConfig) -> list[int]:
 
 
 #: Experiment providers, in page order: ``"module:function"``.
-PROVIDERS: tuple[str, ...] = ()
+PROVIDERS: tuple[str, ...] = (
+    "generator.experiments.depth:runs",
+)
 
 
 def _provider(path: str) -> Callable[[BuildConfig, int], list[RunSpec]]:

@@ -16,6 +16,9 @@ POST = {
     "test_accuracy_without_layer2": 0.9888,
     "steps": 20000,
     "batch_size": 50,
+    # The post's training code (TensorFlow's Deep MNIST tutorial) feeds keep_prob 0.5 to the
+    # dropout after fc1, i.e. dropout rate 0.5; it says dropout is there to prevent overfitting.
+    "dropout": 0.5,
     "dataset": "MNIST (TensorFlow tutorial input_data: 55,000 train / 5,000 validation / 10,000 test)",
 }
 
