@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from generator import __version__
@@ -46,6 +49,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-site", action="store_true", help="write report.json and docs/ only; "
                    "skip the MkDocs build")
     b.add_argument("--force", action="store_true", help="retrain even if a cached model matches")
+    b.add_argument("--jobs", metavar="N", help="parallel training processes for independent runs "
+                   "(default: one per two cores, bounded by memory); results do not depend on it")
     b.add_argument("--site-url", metavar="URL", help="the published site's URL (default: "
                    "mkdocs.yml's site_url, or $SITE_URL), e.g. https://USER.github.io/REPO/")
     b.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
@@ -74,6 +79,30 @@ def check_site_url(url: str | None) -> str | None:
     return url
 
 
+#: Largest --seed: NumPy and Keras take seeds below 2**32, and experiments add small offsets.
+MAX_SEED = 2**31 - 1
+
+
+def check_seed(seed: int) -> int:
+    if seed > MAX_SEED:
+        raise UsageError(f"Invalid --seed. Expected an integer from 0 to {MAX_SEED}. Received: seed={seed}")
+    return seed
+
+
+def command_for(cfg: BuildConfig) -> str:
+    """The ``build`` command that reproduces ``cfg``'s results (recorded in report.json)."""
+    import shlex
+
+    parts = ["python", "-m", "generator", "build", "--profile", cfg.profile.name]
+    parts += ["--data-dir", str(cfg.data_dir)] if cfg.data_dir is not None else ["--dataset", cfg.dataset]
+    parts += ["--seed", str(cfg.seed)]
+    if cfg.epochs is not None:
+        parts += ["--epochs", str(cfg.epochs)]
+    if cfg.image_index:
+        parts += ["--image-index", str(cfg.image_index)]
+    return shlex.join(parts)
+
+
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
     if args.dataset not in DATASETS:
         raise UsageError(f"Unknown dataset. Expected one of {', '.join(DATASETS)} (or --data-dir "
@@ -82,17 +111,52 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
         profile=profile_named(args.profile),
         dataset=args.dataset,
         data_dir=args.data_dir,
-        seed=positive_int("seed", args.seed, allow_zero=True),
+        seed=check_seed(positive_int("seed", args.seed, allow_zero=True)),
         epochs=None if args.epochs is None else positive_int("epochs", args.epochs),
         image_index=positive_int("image_index", args.image_index, allow_zero=True),
         no_site=args.no_site,
         force=args.force,
+        jobs=None if args.jobs is None else positive_int("jobs", args.jobs),
         site_url=check_site_url(args.site_url),
         root=args.root.resolve(),
     )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (e.g. ``kill PID``), raised like Ctrl-C so that the same clean-up runs."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a command runs, SIGTERM unwinds like Ctrl-C (temp files removed, site/ untouched)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for a file-system error: what failed, on which path, and what to check."""
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    where = " -> ".join(paths) if paths else "file system error"
+    return f"{where}: {reason}. Check permissions/free space there (or use another folder) and run again."
+
+
 def main(argv: list[str] | None = None) -> int:
+    with _sigterm_as_interrupt():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = make_parser().parse_args(argv)
         from generator import pipeline
@@ -109,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     except GeneratorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; site/ and the cache were left as they were.", file=sys.stderr)
-        return 130
+    except OSError as exc:
+        print(f"error: {os_error_message(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"error: {how}; site/ and the cache were left as they were. Run the command again "
+              f"to finish (trained models are kept).", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)

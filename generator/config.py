@@ -80,6 +80,8 @@ class BuildConfig:
     no_site: bool = False
     #: Retrain even when a cached model matches.
     force: bool = False
+    #: Parallel training processes for independent runs (None: chosen from cores and memory).
+    jobs: int | None = None
     #: The published site's URL (overrides mkdocs.yml's ``site_url``), e.g. a GitHub Pages sub-path.
     site_url: str | None = None
     #: Project root: holds mkdocs.yml, docs/, site/ and .cache/.

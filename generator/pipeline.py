@@ -33,11 +33,14 @@ def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult
     from generator.pages.render import render_page
     from generator.probe.activations import probe_image
     from generator.report import assemble, to_bytes
-    from generator.site.publish import publish
+    from generator.site.publish import preflight, publish
     from generator.train.cache import RunCache
-    from generator.train.trainer import train_or_load
+    from generator.train.parallel import default_jobs, train_all
 
     start = time.perf_counter()
+    # Fail fast (unwritable folders, invalid mkdocs.yml) and tidy up after a killed build.
+    preflight(root=cfg.root, docs_dir=cfg.docs_dir, site_dir=cfg.site_dir, cache_dir=cfg.cache_dir,
+              mkdocs_yml=cfg.mkdocs_yml, build_site=not cfg.no_site, log=log)
     dataset = data.load(cfg.dataset, cfg.data_dir, max_train=cfg.profile.max_train,
                         max_test=cfg.profile.max_test, warn=log)
     n_test = len(dataset.x_test)
@@ -49,7 +52,8 @@ def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult
 
     cache = RunCache(cfg.cache_dir, warn=log)
     specs = runs_for(cfg, len(dataset.x_train))
-    runs = [train_or_load(spec, dataset, cache, force=cfg.force, log=log) for spec in specs]
+    jobs = cfg.jobs or default_jobs()
+    runs = train_all(specs, dataset, cache, cfg.cache_dir, jobs=jobs, force=cfg.force, log=log)
     trained = [r.spec.id for r in runs if r.trained_now]
     if not trained:
         log(f"train: {len(runs)} run(s) reused from the cache")
