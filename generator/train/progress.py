@@ -6,50 +6,46 @@ import sys
 import time
 
 
-def make_callback(label: str, epochs: int, steps_per_epoch: int, stream=None):
-    """A Keras callback reporting progress for one run (imports Keras: training only)."""
-    import keras
+class Progress:
+    """Reports one run's progress; used as ``on_batch`` / ``on_epoch`` hooks of the loop."""
 
-    stream = stream or sys.stderr
-    interactive = stream.isatty()
+    def __init__(self, label: str, epochs: int, steps_per_epoch: int, stream=None):
+        self.label, self.epochs, self.steps_per_epoch = label, epochs, steps_per_epoch
+        self.stream = stream or sys.stderr
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.bar = None
 
-    class Progress(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.start = time.perf_counter()
-            if interactive:
-                from rich.console import Console
-                from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar,
-                                           TextColumn, TimeRemainingColumn)
-                self.bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(),
-                               MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                               TimeRemainingColumn(), console=Console(file=stream), transient=False)
-                self.bar.start()
-                self.task = self.bar.add_task(label, total=epochs * steps_per_epoch, info="")
-            else:
-                print(f"training {label}: {epochs} epochs × {steps_per_epoch} steps", file=stream, flush=True)
+    def __enter__(self):
+        self.start = time.perf_counter()
+        if self.interactive:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                       TimeRemainingColumn)
+            self.bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
+                           console=Console(file=self.stream))
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=self.epochs * self.steps_per_epoch, info="")
+        else:
+            print(f"training {self.label}: {self.epochs} epoch(s) × {self.steps_per_epoch} steps",
+                  file=self.stream, flush=True)
+        return self
 
-        def on_train_batch_end(self, batch, logs=None):
-            if interactive:
-                done = self.epoch * steps_per_epoch + batch + 1
-                self.bar.update(self.task, completed=done)
+    def on_batch(self, step: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=step)
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
+    def on_epoch(self, epoch: int, logs: dict) -> None:
+        info = f"loss {logs['loss']:.4f} · val_acc {logs['val_accuracy']:.4f}"
+        if self.bar is not None:
+            self.bar.update(self.task, completed=(epoch + 1) * self.steps_per_epoch,
+                            info=f"epoch {epoch + 1}/{self.epochs} · {info}")
+        else:
+            elapsed = time.perf_counter() - self.start
+            print(f"  {self.label} epoch {epoch + 1}/{self.epochs}: {info} ({elapsed:.0f} s)",
+                  file=self.stream, flush=True)
 
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            info = (f"loss {logs.get('loss', float('nan')):.4f} · "
-                    f"val_acc {logs.get('val_accuracy', float('nan')):.4f}")
-            if interactive:
-                self.bar.update(self.task, completed=(epoch + 1) * steps_per_epoch,
-                                info=f"epoch {epoch + 1}/{epochs} · {info}")
-            else:
-                elapsed = time.perf_counter() - self.start
-                print(f"  {label} epoch {epoch + 1}/{epochs}: {info} ({elapsed:.0f} s)",
-                      file=stream, flush=True)
-
-        def on_train_end(self, logs=None):
-            if interactive:
-                self.bar.stop()
-
-    return Progress()
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

@@ -60,17 +60,13 @@ def train_or_load(spec: RunSpec, dataset, cache: RunCache, *, force: bool = Fals
 def _train(spec: RunSpec, dataset, cache: RunCache, key: str, log) -> CacheEntry:
     keras, tf = import_keras()
     from generator.model.cnn import build_model, layer_table
-    from generator.train.progress import make_callback
+    from generator.train import loop
+    from generator.train.progress import Progress
 
     keras.utils.set_random_seed(spec.seed)
     tf.config.experimental.enable_op_determinism()
 
     model = build_model(conv_blocks=spec.conv_blocks, dropout=spec.dropout)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=spec.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
     x_train, y_train = as_input(dataset.x_train), dataset.y_train.astype(np.int64)
     x_val, y_val = as_input(dataset.x_val), dataset.y_val.astype(np.int64)
     x_test, y_test = as_input(dataset.x_test), dataset.y_test.astype(np.int64)
@@ -78,15 +74,15 @@ def _train(spec: RunSpec, dataset, cache: RunCache, key: str, log) -> CacheEntry
 
     start = time.perf_counter()
     try:
-        history = model.fit(
-            x_train, y_train, batch_size=spec.batch_size, epochs=spec.epochs,
-            validation_data=(x_val, y_val), shuffle=True, verbose=0,
-            callbacks=[make_callback(spec.id, spec.epochs, steps)],
-        )
+        with Progress(spec.id, spec.epochs, steps) as progress:
+            history = loop.fit(model, x_train, y_train, x_val, y_val, epochs=spec.epochs,
+                               batch_size=spec.batch_size, seed=spec.seed,
+                               learning_rate=spec.learning_rate,
+                               on_batch=progress.on_batch, on_epoch=progress.on_epoch)
     except (tf.errors.OpError, ValueError) as exc:
         raise TrainingError(f"training {spec.id} failed: {exc}".splitlines()[0]) from None
     train_seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
+    test_loss, test_accuracy = loop.evaluate(model, x_test, y_test)
 
     record = {
         "id": spec.id,
@@ -96,7 +92,7 @@ def _train(spec: RunSpec, dataset, cache: RunCache, key: str, log) -> CacheEntry
         "versions": library_versions(),
         "code_version": MODEL_CODE_VERSION,
         "steps": steps * spec.epochs,
-        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+        "history": history,
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "train_seconds": round(train_seconds, 2),
