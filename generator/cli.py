@@ -55,6 +55,16 @@ def make_parser() -> argparse.ArgumentParser:
                    "mkdocs.yml's site_url, or $SITE_URL), e.g. https://USER.github.io/REPO/")
     b.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
 
+    bench = sub.add_parser("bench", help="measure training throughput and build times",
+                           description="Measure our trainer against a plain tf.function loop "
+                                       "(images/s, medians), cold and warm build times and a bare "
+                                       "`mkdocs build`, on this machine.")
+    bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    bench.add_argument("--quick", action="store_true", help="short mode (CI): small data, one "
+                       "repeat, quick profile")
+    bench.add_argument("--repeats", default="3", metavar="N", help="repeats per measurement (default 3)")
+    bench.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+
     d = sub.add_parser("deploy", help="publish the built site to GitHub Pages (mkdocs gh-deploy)",
                        description="Push the site built from docs/ to the gh-pages branch with "
                                    "`mkdocs gh-deploy`. Run `python -m generator build` first.")
@@ -163,6 +173,12 @@ def _main(argv: list[str] | None) -> int:
 
         if args.command == "clean":
             pipeline.clean(BuildConfig(root=args.root.resolve()))
+            return 0
+        if args.command == "bench":
+            from generator.bench.run import main as bench_main
+
+            bench_main(quick=args.quick, repeats=positive_int("repeats", args.repeats),
+                       as_json=args.json, repo=args.root.resolve())
             return 0
         if args.command == "deploy":
             pipeline.deploy(BuildConfig(root=args.root.resolve(), site_url=check_site_url(args.site_url)),

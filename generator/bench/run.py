@@ -1,0 +1,70 @@
+"""Run the whole benchmark and print a table (or JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+
+def full_mnist_estimate(images_per_second: float, profile: str = "standard") -> dict:
+    """Training time of a profile on full MNIST (54,000 training images), estimated from the
+    measured throughput and the runs the build would train (shared runs counted once)."""
+    from generator.config import PROFILES, BuildConfig
+    from generator.experiments.registry import runs_for
+
+    n_train = 54_000
+    specs = runs_for(BuildConfig(profile=PROFILES[profile]), n_train)
+    unique = {tuple(sorted((k, v) for k, v in s.as_dict().items() if k not in ("id", "group")))
+              for s in specs}
+    images = sum(dict(u)["epochs"] * n_train for u in unique)
+    return {"profile": profile, "runs": len(unique), "images": images,
+            "estimated_training_seconds": round(images / images_per_second, 0)}
+
+
+def run_bench(repo: Path, *, quick: bool = False, repeats: int = 3, log=print) -> dict:
+    from generator import data
+
+    dataset = data.load("mnist-5k", warn=log)
+    n = 500 if quick else len(dataset.x_train)
+    from generator.bench import builds, throughput
+
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "mode": "quick" if quick else "full",
+        "throughput": throughput.measure(dataset.x_train[:n], dataset.y_train[:n],
+                                         repeats=1 if quick else repeats, log=log),
+    }
+    result["builds"] = builds.measure(repo, profile="quick" if quick else "standard",
+                                      dataset="mnist-5k", warm_repeats=1 if quick else repeats,
+                                      log=log)
+    result["full_mnist_estimate"] = full_mnist_estimate(
+        result["throughput"]["train_images_per_second"])
+    return result
+
+
+def table(result: dict) -> str:
+    t, b, e = result["throughput"], result["builds"], result["full_mnist_estimate"]
+    rows = [
+        ("training, our trainer", f"{t['train_images_per_second']:.0f} img/s"),
+        ("training, plain tf.function loop", f"{t['reference_images_per_second']:.0f} img/s"),
+        ("training, keras fit (default)", f"{t['keras_fit_images_per_second']:.0f} img/s"),
+        ("ours / plain loop", f"{t['ratio']:.2f}×"),
+        (f"cold build ({b['profile']}, {b['dataset']})", f"{b['cold_build_seconds']:.1f} s"),
+        ("warm build (nothing changed)", f"{b['warm_build_seconds']:.2f} s"),
+        ("bare mkdocs build", f"{b['bare_mkdocs_build_seconds']:.2f} s"),
+        ("warm / bare", f"{b['warm_over_bare']:.2f}×"),
+        (f"{e['profile']} on full MNIST (estimate)",
+         f"{e['estimated_training_seconds'] / 60:.0f} min training ({e['runs']} runs)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def main(*, quick: bool, repeats: int, as_json: bool, repo: Path) -> None:
+    result = run_bench(repo, quick=quick, repeats=repeats,
+                       log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(json.dumps(result, indent=2) if as_json else table(result))
