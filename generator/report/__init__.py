@@ -20,6 +20,9 @@ POST = {
     # dropout after fc1, i.e. dropout rate 0.5; it says dropout is there to prevent overfitting.
     "dropout": 0.5,
     "dataset": "MNIST (TensorFlow tutorial input_data: 55,000 train / 5,000 validation / 10,000 test)",
+    "train_images": 55000,
+    "validation_images": 5000,
+    "test_images": 10000,
 }
 
 
@@ -31,6 +34,12 @@ def _versions(base: dict) -> dict:
         except metadata.PackageNotFoundError:
             out[dist] = "missing"
     return out
+
+
+def _command(cfg) -> str:
+    from generator.cli import command_for
+
+    return command_for(cfg)
 
 
 def run_entry(run) -> dict:
@@ -72,6 +81,10 @@ def assemble(ctx, pages: dict, *, build_seconds: float) -> dict:
             "image_index": idx,
             "epochs_override": cfg.epochs,
             "learning_rate": cfg.learning_rate,
+            # What reproduces these numbers: the command (with dataset.fingerprint, versions and
+            # runs[].config_hash to check that the data, libraries and settings match).
+            "dataset_requested": "idx" if cfg.data_dir is not None else cfg.dataset,
+            "command": _command(cfg),
         },
         "model": {
             "name": "deep-mnist",

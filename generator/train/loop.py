@@ -25,13 +25,11 @@ def fit(model, x_train, y_train, x_val, y_val, *, epochs: int, batch_size: int, 
 
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction="sum_over_batch_size")
-    image_spec = tf.TensorSpec([None, *x_train.shape[1:]], tf.float32)
-    label_spec = tf.TensorSpec([None], tf.int64)
     loss_sum = tf.Variable(0.0, dtype=tf.float64, trainable=False)
     correct_sum = tf.Variable(0.0, dtype=tf.float64, trainable=False)
     seen = tf.Variable(0.0, dtype=tf.float64, trainable=False)
 
-    @tf.function(input_signature=[image_spec, label_spec])
+    @tf.function(reduce_retracing=True)
     def train_step(x, y):
         with tf.GradientTape() as tape:
             probs = model(x, training=True)
