@@ -21,4 +21,6 @@ def context(report: dict) -> dict:
         "generator": report["generator"],
         "versions": report["versions"],
         "full_mnist": report["dataset"]["name"] == "mnist",
+        "fallback": report["settings"].get("dataset") == "auto" and report["dataset"]["name"] != "mnist",
+        "one_test_image": 1 / report["dataset"]["test"],
     }

@@ -77,6 +77,8 @@ def assemble(ctx, pages: dict, *, build_seconds: float) -> dict:
         "versions": _versions(baseline.record["versions"]),
         "dataset": ctx.dataset.summary(),
         "settings": {
+            "dataset": cfg.dataset,
+            "data_dir": str(cfg.data_dir) if cfg.data_dir else None,
             "seed": cfg.seed,
             "image_index": idx,
             "epochs_override": cfg.epochs,
