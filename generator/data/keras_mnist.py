@@ -9,6 +9,7 @@ is never imported just to get the data. Only when that file is missing is
 from __future__ import annotations
 
 import os
+import socket
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from generator.data.dataset import SourceData, check_images_labels, describe
 from generator.errors import DataError
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+#: Seconds a connection attempt or a read may stall before the download is given up.
+DOWNLOAD_TIMEOUT = 10.0
 
 _OFFLINE_FIX = "Connect to the internet, use --dataset mnist-5k (offline) or --data-dir DIR."
 
@@ -81,11 +84,21 @@ def _check(arrays: dict[str, np.ndarray], where: str, fix: str) -> None:
 
 
 def _keras_load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """``keras.datasets.mnist.load_data()``, importing Keras (and TensorFlow) only now."""
+    """``keras.datasets.mnist.load_data()``, importing Keras (and TensorFlow) only now.
+
+    Keras downloads with ``urlretrieve``, which has no timeout: on a network that drops
+    packets it would wait for minutes. A socket timeout of :data:`DOWNLOAD_TIMEOUT`
+    seconds (per connect or read, not for the whole download) makes it give up promptly.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from keras.datasets import mnist
 
-    return mnist.load_data()
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
+    try:
+        return mnist.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def _display(path: Path) -> str:

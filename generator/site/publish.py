@@ -38,6 +38,8 @@ MANIFEST = "generated.json"
 #: ``site-old-<pid>-...`` (the previous site during a non-atomic swap).
 _STAGING = re.compile(r"^(?:staging|site-old)-(\d+)-")
 _SITE_OLD = re.compile(r"^site-old-(\d+)-")
+#: The figure cache's temporary PNGs (``.<key>.<pid>.tmp.png``, see generator.figures.render).
+_FIGURE_TMP = re.compile(r"^\.[^.]+\.(\d+)\.tmp\.png$")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def preflight(*, root: Path, docs_dir: Path, site_dir: Path, cache_dir: Path, mk
         raise SiteError(f"{mkdocs_yml} not found. Run from the project folder (the one with mkdocs.yml).")
     recover_site(site_dir, cache_dir, log)
     remove_stale(cache_dir, _STAGING, recursive=False)
+    remove_stale(cache_dir / "figures", _FIGURE_TMP, recursive=False)
     for folder in (cache_dir, docs_dir):
         remove_stale(folder)
     # Folders we write into (root: site/ is renamed there). An OSError names the path.

@@ -2,8 +2,10 @@
 
 Layout: ``.cache/runs/<key>/model.keras`` and ``run.json``. ``run.json`` is written
 last and holds the model file's SHA-256, so a truncated or foreign model file is
-detected. Entries are assembled in a temporary folder and renamed into place: the
-cache never holds a half-written entry.
+detected. Entries are assembled in a temporary folder (``.tmp-<pid>-<key>``) and
+renamed into place: the cache never holds a half-written entry, and a temporary
+folder left by a killed build is never read (the next build removes it, see
+:func:`generator.util.fsio.remove_stale`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from generator.util.fsio import hash_obj, read_json, sha256_file, stable_json
+from generator.util.fsio import hash_obj, read_json, sha256_file, stable_json, temp_name
 
 MODEL_FILE = "model.keras"
 RECORD_FILE = "run.json"
@@ -96,14 +98,18 @@ class RunCache:
         model = path / MODEL_FILE
         if not model.is_file():
             return "model.keras missing"
-        if sha256_file(model) != expected:
+        try:
+            actual = sha256_file(model)
+        except OSError as exc:
+            return f"model.keras unreadable: {exc.strerror or exc}"
+        if actual != expected:
             return "model.keras truncated or changed"
         return None
 
     def put(self, key: str, write_model: Callable[[Path], None], record: dict) -> CacheEntry:
         """Write the model and record into a temp folder, then rename it into place."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".tmp-{key}-{os.getpid()}"
+        tmp = self.root / temp_name(key)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
@@ -112,7 +118,7 @@ class RunCache:
             (tmp / RECORD_FILE).write_text(stable_json(record), encoding="utf-8")
             final = self.entry_path(key)
             if final.exists():
-                old = self.root / f".old-{key}-{os.getpid()}"
+                old = self.root / temp_name(f"old-{key}")
                 os.replace(final, old)
                 shutil.rmtree(old, ignore_errors=True)
             os.replace(tmp, final)
