@@ -71,6 +71,7 @@ def experiment_seeds(cfg: BuildConfig) -> list[int]:
 #: Experiment providers, in page order: ``"module:function"``.
 PROVIDERS: tuple[str, ...] = (
     "generator.experiments.depth:runs",
+    "generator.experiments.dropout:runs",
 )
 
 
