@@ -80,6 +80,12 @@ def fc_analysis(model_path: Path, dataset) -> dict[str, np.ndarray]:
 def compute(model_path: Path, dataset) -> dict[str, np.ndarray]:
     """Everything, uncached. scikit-learn runs on one BLAS/OpenMP thread: on a shared 2-core
     machine that is several times faster than two competing threads (and the results are the same)."""
+    # Import scikit-learn first: threadpool_limits only reaches the BLAS/OpenMP libraries
+    # already loaded when it is entered (scikit-learn brings its own OpenMP and SciPy's BLAS).
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.manifold  # noqa: F401
+    import sklearn.metrics  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
