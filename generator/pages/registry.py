@@ -26,6 +26,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("index", "generator.pages.index", {"en": "Home", "zh-TW": "首頁"}),
     Page("layer2", "generator.pages.layer2", {"en": "Layer 2", "zh-TW": "第二層"}),
+    Page("features", "generator.pages.features", {"en": "What layer 2 learned", "zh-TW": "第二層學到什麼"}),
     Page("fc", "generator.pages.fc", {"en": "Fully connected layer", "zh-TW": "全連接層"}),
     Page("dropout", "generator.pages.dropout", {"en": "Dropout", "zh-TW": "Dropout"}),
     Page("depth", "generator.pages.depth", {"en": "Depth", "zh-TW": "深度"}),
