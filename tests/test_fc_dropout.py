@@ -430,6 +430,11 @@ def test_dropout_page_renders_the_table_and_verdicts(tiny_dataset, patched, lang
     assert "{{" not in text and "{%" not in text
     assert f"{pct(row['test_accuracy']['mean'])}** ± {pct(row['test_accuracy']['sd'])}" in text
     assert n["verdict"]["accuracy"] == "better"  # +0.5 pp against a 0.1 pp seed spread
+    base = next(r for r in n["table"] if r["rate"] == 0.0)
+    a, n_val = base["val_accuracy"]["mean"], len(tiny_dataset.y_val)
+    assert n["verdict"]["overfit_threshold"] == pytest.approx(max(0.01, 2 * (a * (1 - a) / n_val) ** 0.5))
+    assert n["verdict"]["overfitting"] == ("clear" if base["gap"]["mean"] > n["verdict"]["overfit_threshold"]
+                                           else "little")
     assert n["verdict"]["robustness"] == "more_robust"
     assert ("**helped**" in text) or ("**有幫助**" in text)
     for fig in ("in_action.png", "learning_curves.png", "ablation.png", "dropout_runs.npz"):

@@ -4,6 +4,8 @@ units are switched off at test time), ending in verdicts computed from those num
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from generator.figures.render import FigureJob
@@ -11,7 +13,8 @@ from generator.pages.base import BuildContext, PageData
 
 FIG = "figures/dropout"
 DRAW = "generator.figures.dropout"
-#: A train–validation accuracy gap below this counts as "little overfitting".
+#: A train–validation accuracy gap below this (or below two standard errors of the validation
+#: accuracy, if larger) counts as "little overfitting".
 OVERFIT_GAP = 0.01
 #: The two rates the verdicts compare: no dropout and the post's rate.
 NO_DROPOUT, POST_RATE = 0.0, 0.5
@@ -148,6 +151,11 @@ def analyse(ctx: BuildContext) -> PageData:
     rob_spread = max(post["ablation_drop_spread"][at], base["ablation_drop_spread"][at])
     best = max(table, key=lambda row: row["test_accuracy"]["mean"])
     n_test = len(ctx.dataset.y_test)
+    # a gap counts as overfitting only above 1 point and above the validation set's sampling noise
+    n_val = len(ctx.dataset.y_val)
+    val_acc = base["val_accuracy"]["mean"]
+    val_se = math.sqrt(max(val_acc * (1 - val_acc), 0.0) / n_val)
+    overfit_threshold = max(OVERFIT_GAP, 2 * val_se)
     verdict = {
         "accuracy": _verdict(diff, acc_spread),
         "accuracy_diff_pp": 100 * diff,
@@ -167,8 +175,13 @@ def analyse(ctx: BuildContext) -> PageData:
         "best_accuracy": best["test_accuracy"]["mean"],
         "gap_no_dropout": base["gap"]["mean"],
         "gap_post_rate": post["gap"]["mean"],
-        "overfitting": "little" if base["gap"]["mean"] < OVERFIT_GAP else "clear",
-        "overfit_threshold": OVERFIT_GAP,
+        "overfitting": ("none" if base["gap"]["mean"] <= 0 else
+                        "little" if base["gap"]["mean"] < overfit_threshold else "clear"),
+        "overfit_threshold": overfit_threshold,
+        "overfit_threshold_pp": 100 * overfit_threshold,
+        "overfit_floor_pp": 100 * OVERFIT_GAP,
+        "val_images": n_val,
+        "val_se_pp": 100 * val_se,
         "gap_smaller_with_dropout": bool(post["gap"]["mean"] < base["gap"]["mean"]),
         "robustness": _verdict(rob_diff, rob_spread, ("more_robust", "less_robust", "similar")),
         "robustness_at": fractions[at],
