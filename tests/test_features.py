@@ -393,3 +393,18 @@ def test_features_page_is_in_the_site(built):
         assert z["conv2_images"].shape == (64, 28, 28) and z["top_patches"].shape == (64, 9, 14, 14)
         live = z["conv2_start"] > 0
         assert np.all(z["conv2_final"][live] > z["conv2_start"][live])
+
+
+def test_warm_build_recomputes_nothing_for_the_page(built, monkeypatch):
+    import generator.figures.render as render
+    import generator.train.trainer as trainer
+    from generator.cli import main
+
+    docs = built / "docs"
+    before = {p: p.read_bytes() for p in (docs / "features.md", docs / "features.zh-TW.md")}
+    monkeypatch.setattr(trainer, "import_keras", lambda: pytest.fail("TensorFlow imported"))
+    monkeypatch.setattr(render, "drawing_function", lambda f: pytest.fail(f"redrew {f}"))
+    assert main(["build", "--profile", "quick", "--dataset", "mnist-5k", "--root", str(built),
+                 "--no-site"]) == 0
+    for path, data in before.items():
+        assert path.read_bytes() == data, path.name

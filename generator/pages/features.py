@@ -32,6 +32,8 @@ AGREE_DEGREES = 30.0
 FRAME = 4
 #: A filter is "digit-specific" in its top patches when at least this many of the 9 share a label.
 PURE_TOP = 6
+#: An optimised input whose mean pixel value exceeds this is "almost white" (ink everywhere).
+SATURATED = 0.9
 #: How many filters the prose names in each ranked list.
 NAMED = 3
 #: Thresholds that choose between sentences of the prose (never typed-in results):
@@ -120,6 +122,8 @@ def _maximisation_numbers(fv: dict, group: str) -> dict:
         "median_start": float(np.median(start)),
         "median_final": float(np.median(final)),
         "ink": float(fv[f"{group}_images"].mean()),
+        "saturated": int((fv[f"{group}_images"].mean(axis=(1, 2)) > SATURATED).sum()),
+        "saturated_threshold": SATURATED,
         "seconds": round(float(fv[f"{group}_seconds"]), 2),
     }
 
