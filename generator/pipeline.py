@@ -27,7 +27,7 @@ class BuildResult:
 def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult:
     from generator import data
     from generator.experiments import runs_for
-    from generator.figures.render import npz_bytes, render
+    from generator.figures.render import npz_bytes, render, table_csv
     from generator.pages import LANGUAGES, PAGES
     from generator.pages.base import BuildContext
     from generator.pages.render import render_page
@@ -71,6 +71,9 @@ def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult
             outputs[job.npz_name] = npz_bytes(job.arrays)
         for name, arrays in page_data.arrays.items():
             outputs[name] = npz_bytes(arrays)
+            csv = table_csv(arrays)
+            if csv is not None:
+                outputs[name.removesuffix(".npz") + ".csv"] = csv
 
     report = assemble(ctx, numbers, build_seconds=time.perf_counter() - start)
     outputs["report.json"] = to_bytes(report)

@@ -92,3 +92,12 @@ def test_layer2_numbers_are_computed_from_the_probe(tiny_dataset):
     assert numbers["receptive_field"] == {"conv1": 5, "conv2": 14}
     mean = relu.mean(axis=(0, 1))
     assert numbers["most_active_filters"][0] == int(np.argmax(mean))
+
+
+def test_table_csv_from_columns():
+    from generator.figures.render import table_csv
+
+    text = table_csv({"stage": np.array(["pixels", "fc1"]), "acc": np.array([0.5, 0.75]),
+                      "curve": np.zeros((2, 3)), "other": np.arange(5)}).decode()
+    assert text.splitlines() == ["stage,acc", "pixels,0.5", "fc1,0.75"]
+    assert table_csv({"image": np.zeros((28, 28))}) is None

@@ -73,3 +73,13 @@ def test_deploy_runs_gh_deploy(tmp_path, monkeypatch, capsys):
     assert main(["deploy", "--site-url", "https://u.github.io/r/", "--root", str(tmp_path)]) == 0
     assert seen["cmd"][1:4] == ["-m", "mkdocs", "gh-deploy"]
     assert seen["env"]["SITE_URL"] == "https://u.github.io/r/"
+
+
+def test_nav_mirrors_the_page_registry():
+    from generator.pages import PAGES
+
+    cfg = load_yaml(REPO / "mkdocs.yml")
+    assert cfg["nav"] == [{p.title["en"]: f"{p.slug}.md"} for p in PAGES]
+    plugins = {next(iter(p)): p[next(iter(p))] for p in cfg["plugins"] if isinstance(p, dict)}
+    zh = next(l for l in plugins["i18n"]["languages"] if l["locale"] == "zh-TW")
+    assert zh["nav_translations"] == {p.title["en"]: p.title["zh-TW"] for p in PAGES}

@@ -85,3 +85,33 @@ def npz_bytes(arrays: dict) -> bytes:
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
     return buf.getvalue()
+
+
+def table_csv(arrays: dict) -> bytes | None:
+    """The 1-D columns of ``arrays`` that share the most common length, as CSV (None if
+    fewer than two such columns: not a table). Published beside a table's ``.npz``."""
+    import csv
+    import io
+    from collections import Counter
+
+    columns = {k: np.asarray(v) for k, v in arrays.items() if np.asarray(v).ndim == 1}
+    if not columns:
+        return None
+    length, count = Counter(len(v) for v in columns.values()).most_common(1)[0]
+    if count < 2:
+        return None
+    names = [k for k, v in columns.items() if len(v) == length]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    for i in range(length):
+        writer.writerow([_cell(columns[k][i]) for k in names])
+    return buf.getvalue().encode("utf-8")
+
+
+def _cell(value) -> str:
+    if isinstance(value, (np.floating, float)):
+        return repr(float(value))
+    if isinstance(value, (np.integer, int, np.bool_)):
+        return str(int(value))
+    return str(value)
