@@ -352,6 +352,63 @@ def test_sigterm_during_training_leaves_site_and_cache_untouched(core, tmp_path,
     assert leftovers(root) == []
 
 
+def _sleepy_worker(spec, dataset, cache_root, force):
+    """Stands in for a training worker (module level: the spawned worker imports it)."""
+    ignores_ctrl_c = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    (Path(cache_root) / f"worker-{os.getpid()}").write_text(str(ignores_ctrl_c))
+    time.sleep(30)
+    return spec.id
+
+
+def test_sigterm_during_parallel_training_stops_the_workers_at_once(tmp_path, monkeypatch):
+    """--jobs N: on SIGTERM (or Ctrl-C) the build stops now, not when the workers are done."""
+    import threading
+    from types import SimpleNamespace
+
+    from generator.cli import Terminated, _sigterm_as_interrupt
+    from generator.experiments import RunSpec
+    from generator.train import parallel
+    from generator.train.cache import RunCache
+    from generator.util.fsio import pid_alive
+
+    monkeypatch.setattr(parallel, "_train_in_worker", _sleepy_worker)
+    specs = [RunSpec(id=f"r{i}", group="baseline", conv_blocks=2, dropout=0.5, seed=i, epochs=1,
+                     batch_size=50, learning_rate=1e-4) for i in range(2)]
+    workers: list[Path] = []
+    killed: list[float] = []
+
+    def kill_when_both_run():
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers[:] = sorted(tmp_path.glob("worker-*"))
+            time.sleep(0.1)
+        time.sleep(0.2)
+        killed.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=kill_when_both_run, daemon=True)
+    killer.start()
+    with _sigterm_as_interrupt(), pytest.raises(Terminated):
+        parallel.train_all(specs, SimpleNamespace(fingerprint="f"), RunCache(tmp_path, warn=print),
+                           tmp_path, jobs=2, log=lambda m: None)
+    stopped_at = time.monotonic()
+    killer.join()
+    assert len(workers) == 2
+    assert all(w.read_text() == "True" for w in workers)  # workers leave Ctrl-C to the parent
+    pids = [int(w.name.split("-")[1]) for w in workers]
+    while any(pid_alive(p) and not _zombie(p) for p in pids) and time.monotonic() - stopped_at < 5:
+        time.sleep(0.1)
+    assert not any(pid_alive(p) and not _zombie(p) for p in pids)
+    assert stopped_at - killed[0] < 10  # the workers sleep 30 s
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
 KILL_IN_PAGE_BUILD = CORE + """
 import mkdocs.commands.build as _mb
 _real, _n = _mb._build_page, [0]

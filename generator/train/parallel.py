@@ -30,7 +30,20 @@ def default_jobs() -> int:
 
 
 def _worker_init() -> None:
+    import signal
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # Ctrl-C reaches the whole process group: the parent handles it (and stops the workers);
+    # a worker would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Terminate the workers at once (a run being written is left as a .tmp-<pid> folder,
+    which the cache never reads and the next build removes)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _train_in_worker(spec: RunSpec, dataset, cache_root: Path, force: bool) -> str:
@@ -62,12 +75,25 @@ def train_all(specs: list[RunSpec], dataset, cache: RunCache, cache_root: Path, 
         log(f"train: {len(missing)} run(s) in {workers} parallel process(es)")
         import multiprocessing
 
+        from concurrent.futures.process import BrokenProcessPool
+
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+        try:
             futures = [pool.submit(_train_in_worker, spec, dataset, cache_root, force)
                        for spec in missing.values()]
             for future in futures:
                 future.result()
+        except BrokenProcessPool:
+            _stop(pool)
+            from generator.errors import TrainingError
+
+            raise TrainingError("a training process died (out of memory?). Rerun the build with "
+                                "--jobs 1; finished runs are kept in the cache.") from None
+        except BaseException:  # Ctrl-C, SIGTERM, a failed run: stop the others now, not later
+            _stop(pool)
+            raise
+        pool.shutdown()
         trained.update(missing)
         missing = {}
     runs = []
