@@ -316,6 +316,46 @@ def test_truncated_cached_model_is_set_aside_and_retrained(core, tmp_path, capsy
     assert without_timings(report(root)["runs"]) == without_timings(report(core)["runs"])
 
 
+def test_unreadable_cached_model_is_set_aside(tmp_path, monkeypatch):
+    from generator.train import cache as cache_mod
+
+    warnings = []
+    cache = cache_mod.RunCache(tmp_path, warn=warnings.append)
+    cache.put("k" * 20, lambda p: p.write_bytes(b"model"), {"history": {}})
+
+    def unreadable(path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(cache_mod, "sha256_file", unreadable)
+    assert cache.get("k" * 20) is None
+    assert len(warnings) == 1 and "unreadable" in warnings[0] and "retraining" in warnings[0]
+    assert list((tmp_path / "runs").glob("kkk*.damaged-*"))
+
+
+def test_site_that_cannot_be_replaced_is_one_line_and_left_whole(core, tmp_path, monkeypatch, capsys):
+    """site/ not writable (here: renaming the new site into place is refused)."""
+    import generator.site.publish as publish
+
+    root = clone(core, tmp_path / "locked-site")
+    before = tree_hash(root / "site")
+    real_replace = os.replace
+
+    def refuse_new_site(src, dst):
+        if Path(dst) == root / "site" and "staging-" in str(src):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(publish.os, "replace", refuse_new_site)
+    capsys.readouterr()
+    assert core_build(root) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert f"{root / 'site'}: Permission denied" in line and "check permissions/free space" in line.lower()
+    monkeypatch.undo()
+    assert tree_hash(root / "site") == before
+    assert leftovers(root) == []
+
+
 # ------------------------------------------------------------------ interrupted builds
 
 
