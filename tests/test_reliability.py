@@ -192,6 +192,7 @@ def test_bad_input_is_one_line_in_a_subprocess(case, tmp_path):
     argv = [a.replace("{tmp}", str(tmp_path)).replace("{data}", str(data)) for a in argv]
     proc = run_driver(NO_TENSORFLOW, ["build", *argv, "--root", str(root)], timeout=120)
     line = one_error_line(proc.stderr)
+    assert proc.stderr.strip() == line  # the only line
     assert proc.returncode > 0, proc.stderr
     assert needle in line, line  # (a check that came too late would fail on the missing TensorFlow)
     assert "Traceback" not in proc.stdout
