@@ -48,7 +48,7 @@ PROFILES: dict[str, Profile] = {
         description="tests only: a few seconds, tiny data, meaningless accuracy",
     ),
     "standard": Profile(
-        "standard", steps=1200, experiment_steps=300, experiment_seeds=3,
+        "standard", steps=600, experiment_steps=144, experiment_seeds=3,
         description="the default: page-quality results in minutes on a 2-core CPU",
     ),
     "full": Profile(

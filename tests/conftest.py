@@ -45,3 +45,14 @@ def make_project(root: Path) -> Path:
 @pytest.fixture
 def project(tmp_path) -> Path:
     return make_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def quick_site(tmp_path_factory) -> Path:
+    """One `build --profile quick --dataset mnist-5k` per session, shared by the end-to-end
+    tests that read the built site (tests that break a build make their own project)."""
+    from generator.cli import main
+
+    root = make_project(tmp_path_factory.mktemp("quick-site") / "project")
+    assert main(["build", "--profile", "quick", "--dataset", "mnist-5k", "--root", str(root)]) == 0
+    return root

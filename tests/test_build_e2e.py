@@ -9,13 +9,8 @@ from generator.cli import main
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from tests.conftest import make_project
-
-    root = make_project(tmp_path_factory.mktemp("e2e") / "project")
-    code = main(["build", "--profile", "quick", "--dataset", "mnist-5k", "--root", str(root)])
-    assert code == 0
-    return root
+def built(quick_site):
+    return quick_site
 
 
 def test_site_pages_exist_in_both_languages(built):

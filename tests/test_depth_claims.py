@@ -391,13 +391,8 @@ def test_depth_figures_draw_and_validate(tmp_path):
 
 
 @pytest.mark.slow
-def test_quick_build_publishes_depth_and_claims(tmp_path_factory):
-    from generator.cli import main
-    from tests.conftest import make_project
-
-    root = make_project(tmp_path_factory.mktemp("depth-e2e") / "project")
-    assert main(["build", "--profile", "quick", "--dataset", "mnist-5k", "--root", str(root)]) == 0
-    site = root / "site"
+def test_quick_build_publishes_depth_and_claims(quick_site):
+    site = quick_site / "site"
     for page in ("depth/index.html", "claims/index.html", "zh-TW/depth/index.html", "zh-TW/claims/index.html"):
         assert (site / page).is_file(), page
     report = json.loads((site / "report.json").read_text())

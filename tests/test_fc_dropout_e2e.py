@@ -6,16 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from generator.cli import main
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from tests.conftest import make_project
-
-    root = make_project(tmp_path_factory.mktemp("fc-dropout") / "project")
-    assert main(["build", "--profile", "quick", "--dataset", "mnist-5k", "--root", str(root)]) == 0
-    return root
+def built(quick_site):
+    return quick_site
 
 
 @pytest.fixture(scope="module")

@@ -364,13 +364,8 @@ def test_numbers_are_computed_from_the_probes(fake_features, tiny_dataset):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from generator.cli import main
-    from tests.conftest import make_project
-
-    root = make_project(tmp_path_factory.mktemp("features") / "project")
-    assert main(["build", "--profile", "quick", "--dataset", "mnist-5k", "--root", str(root)]) == 0
-    return root
+def built(quick_site):
+    return quick_site
 
 
 def test_features_page_is_in_the_site(built):

@@ -39,3 +39,18 @@ class PageData:
     figures: list[FigureJob] = field(default_factory=list)
     #: Extra ``.npz`` files to publish: docs-relative path → named arrays.
     arrays: dict[str, dict] = field(default_factory=dict)
+
+
+def common_context(report: dict, slug: str) -> dict:
+    """What every page's template gets: its numbers (``n``), the baseline run, the data,
+    the probe image, the post's figures, the build settings and the layer table."""
+    return {
+        "n": report["pages"].get(slug, {}),
+        "baseline": report["runs"][0],
+        "dataset": report["dataset"],
+        "probe": report["probe"],
+        "post": report["post"],
+        "generator": report["generator"],
+        "layers": {row["name"]: row for row in report["model"]["layers"]},
+        "full_mnist": report["dataset"]["name"] == "mnist",
+    }

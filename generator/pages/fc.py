@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from generator.figures.render import FigureJob
-from generator.pages.base import BuildContext, PageData
+from generator.pages.base import BuildContext, PageData, common_context
 
 FIG = "figures/fc"
 DRAW = "generator.figures.fc"
@@ -179,13 +179,4 @@ def analyse(ctx: BuildContext) -> PageData:
 
 
 def context(report: dict) -> dict:
-    return {
-        "n": report["pages"]["fc"],
-        "baseline": report["runs"][0],
-        "dataset": report["dataset"],
-        "probe": report["probe"],
-        "post": report["post"],
-        "generator": report["generator"],
-        "layers": {row["name"]: row for row in report["model"]["layers"]},
-        "full_mnist": report["dataset"]["name"] == "mnist",
-    }
+    return common_context(report, "fc")

@@ -15,7 +15,7 @@ from dataclasses import asdict
 import numpy as np
 
 from generator.figures.render import FigureJob
-from generator.pages.base import BuildContext, PageData
+from generator.pages.base import BuildContext, PageData, common_context
 
 FIG = "figures/features"
 DRAW = "generator.figures.features"
@@ -396,12 +396,4 @@ def analyse(ctx: BuildContext) -> PageData:
 
 
 def context(report: dict) -> dict:
-    return {
-        "n": report["pages"]["features"],
-        "baseline": report["runs"][0],
-        "dataset": report["dataset"],
-        "probe": report["probe"],
-        "post": report["post"],
-        "generator": report["generator"],
-        "full_mnist": report["dataset"]["name"] == "mnist",
-    }
+    return common_context(report, "features")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from generator.figures.render import FigureJob
-from generator.pages.base import BuildContext, PageData
+from generator.pages.base import BuildContext, PageData, common_context
 
 FIG = "figures/layer2"
 DRAW = "generator.figures.layer2"
@@ -76,13 +76,4 @@ def analyse(ctx: BuildContext) -> PageData:
 
 
 def context(report: dict) -> dict:
-    return {
-        "n": report["pages"]["layer2"],
-        "baseline": report["runs"][0],
-        "dataset": report["dataset"],
-        "probe": report["probe"],
-        "post": report["post"],
-        "generator": report["generator"],
-        "layers": {row["name"]: row for row in report["model"]["layers"]},
-        "full_mnist": report["dataset"]["name"] == "mnist",
-    }
+    return common_context(report, "layer2")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.util.fsio import atomic_write_bytes
 
 #: Bump when the probe's outputs change: part of the cache file name.
 PROBE_VERSION = 1
@@ -26,13 +25,12 @@ def probe_path(model_path: Path, image_index: int) -> Path:
 def probe_image(model_path: Path, image: np.ndarray, image_index: int) -> dict[str, np.ndarray]:
     """Arrays for one image (batch axis dropped): the input, each probed layer's
     output and conv1/conv2 weights. Cached as an ``.npz`` next to the model."""
-    path = probe_path(model_path, image_index)
-    if path.is_file():
-        try:
-            with np.load(path) as data:
-                return {k: data[k] for k in data.files}
-        except (OSError, ValueError):
-            path.unlink(missing_ok=True)
+    from generator.probe import npzcache
+
+    return npzcache.cached(probe_path(model_path, image_index), lambda: _probe(model_path, image))
+
+
+def _probe(model_path: Path, image: np.ndarray) -> dict[str, np.ndarray]:
     from generator.train.trainer import as_input, import_keras
 
     keras, _ = import_keras()
@@ -48,8 +46,4 @@ def probe_image(model_path: Path, image: np.ndarray, image_index: int) -> dict[s
         conv2_kernel=conv2_kernel, conv2_bias=conv2_bias,
         conv2_preact=arrays.pop("conv2"),
     )
-    import io
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    atomic_write_bytes(path, buf.getvalue())
     return arrays

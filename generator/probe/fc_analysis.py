@@ -20,14 +20,14 @@ build reads it without importing TensorFlow or scikit-learn.
 
 from __future__ import annotations
 
-import io
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from generator.util.fsio import atomic_write_bytes, hash_obj
+from generator.probe import npzcache
+from generator.util.fsio import hash_obj
 
 #: Bump when the analysis changes: part of the cache key.
 FC_ANALYSIS_VERSION = 1
@@ -63,18 +63,8 @@ def cache_path(model_path: Path, fingerprint: str) -> Path:
 
 def fc_analysis(model_path: Path, dataset) -> dict[str, np.ndarray]:
     """The analysis arrays for the model at ``model_path`` on ``dataset`` (cached)."""
-    path = cache_path(model_path, dataset.fingerprint)
-    if path.is_file():
-        try:
-            with np.load(path) as data:
-                return {k: data[k] for k in data.files}
-        except (OSError, ValueError):
-            path.unlink(missing_ok=True)
-    result = compute(model_path, dataset)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **result)
-    atomic_write_bytes(path, buf.getvalue())
-    return result
+    return npzcache.cached(cache_path(model_path, dataset.fingerprint),
+                           lambda: compute(model_path, dataset))
 
 
 def compute(model_path: Path, dataset) -> dict[str, np.ndarray]:

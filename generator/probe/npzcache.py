@@ -46,3 +46,12 @@ def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
     atomic_write_bytes(path, buf.getvalue())
+
+
+def cached(path: Path, compute) -> dict[str, np.ndarray]:
+    """``load(path)``, or ``compute()`` saved to ``path`` when nothing usable is cached."""
+    arrays = load(path)
+    if arrays is None:
+        arrays = compute()
+        save(path, arrays)
+    return arrays

@@ -17,12 +17,12 @@ the data fingerprint and the settings.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
-from generator.util.fsio import atomic_write_bytes, hash_obj
+from generator.probe import npzcache
+from generator.util.fsio import hash_obj
 
 #: Bump when the measurement changes: part of the cache key.
 UNIT_ABLATION_VERSION = 1
@@ -69,18 +69,8 @@ def cross_entropy(probs: np.ndarray, labels: np.ndarray) -> float:
 
 def unit_ablation(model_path: Path, dataset) -> dict[str, np.ndarray]:
     """The measurements for the model at ``model_path`` (cached beside it)."""
-    path = cache_path(model_path, dataset.fingerprint)
-    if path.is_file():
-        try:
-            with np.load(path) as data:
-                return {k: data[k] for k in data.files}
-        except (OSError, ValueError):
-            path.unlink(missing_ok=True)
-    result = compute(model_path, dataset)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **result)
-    atomic_write_bytes(path, buf.getvalue())
-    return result
+    return npzcache.cached(cache_path(model_path, dataset.fingerprint),
+                           lambda: compute(model_path, dataset))
 
 
 def compute(model_path: Path, dataset) -> dict[str, np.ndarray]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +30,37 @@ class TrainedRun:
     trained_now: bool
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what TensorFlow's C++ start-up writes straight to file descriptor 2 (absl and
+    CUDA-probe lines that TF_CPP_MIN_LOG_LEVEL does not reach) while it is imported."""
+    if "tensorflow" in sys.modules:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def import_keras():
     """Import Keras (TensorFlow backend) quietly, or say how to install it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
-        import keras  # noqa: F401
-        import tensorflow as tf  # noqa: F401
+        with _quiet_native_stderr():
+            import keras  # noqa: F401
+            import tensorflow as tf  # noqa: F401
     except ImportError as exc:
         raise MissingDependencyError(
             f"Keras/TensorFlow is needed to train ({exc}). Install it: pip install -e ."
