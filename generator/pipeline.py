@@ -65,7 +65,7 @@ def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult
     numbers: dict[str, dict] = {}
     for page in PAGES:
         page_data = page.load().analyse(ctx)
-        numbers[page.slug] = page_data.numbers
+        numbers[page.slug] = ctx.pages[page.slug] = page_data.numbers
         for job in page_data.figures:
             outputs[job.name] = render(job, cfg.cache_dir)
             outputs[job.npz_name] = npz_bytes(job.arrays)

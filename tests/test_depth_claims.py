@@ -409,3 +409,22 @@ def test_quick_build_publishes_depth_and_claims(quick_site):
     assert pct(depth_runs[0]["test_accuracy"]) in html
     zh = (site / "zh-TW" / "claims" / "index.html").read_text()
     assert "未能重現" in zh and len(report["pages"]["claims"]["rows"]) == 5
+
+
+def test_dropout_claim_prefers_the_dropout_off_gap():
+    from generator.pages.claims import dropout_claim
+
+    def run(rid, rate, train_acc):
+        return {"id": rid, "group": "dropout", "dropout": rate, "conv_blocks": 2, "seed": 0,
+                "test_accuracy": 0.9, "epochs": 2, "steps": 144,
+                "history": {"accuracy": [train_acc], "val_accuracy": [0.85]}}
+
+    # Keras' training accuracy (dropout on) is low for p = 0.5, so that gap looks small ...
+    runs = [run("a", 0.0, 0.95), run("b", 0.5, 0.86)]
+    dataset = {"name": "mnist-5k", "train": 3600, "validation": 400, "test": 1000}
+    keras_gap = dropout_claim(runs, 0.5, dataset, "standard")
+    assert keras_gap["verdict"] == "confirmed" and not keras_gap["ours"]["gap_dropout_off"]
+    # ... but with dropout off both models fit the training set equally well: not confirmed
+    fair = dropout_claim(runs, 0.5, dataset, "standard", {"a": 0.10, "b": 0.10})
+    assert fair["ours"]["gap_dropout_off"] and fair["verdict"] != "confirmed"
+    assert fair["ours"]["gap_with"]["mean"] == pytest.approx(0.10)

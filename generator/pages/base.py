@@ -21,6 +21,8 @@ class BuildContext:
     runs: list["TrainedRun"]
     #: Layer outputs and weights of the baseline model for the probe image.
     probe: dict
+    #: Numbers of the pages analysed so far, in registry order (a later page may use them).
+    pages: dict = field(default_factory=dict)
 
     @property
     def baseline(self) -> "TrainedRun":

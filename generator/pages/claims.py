@@ -110,20 +110,26 @@ def overfitting_gap(run: dict) -> float:
     return float(h["accuracy"][-1]) - float(h["val_accuracy"][-1])
 
 
-def dropout_claim(runs: list[dict], post_rate: float, dataset: dict, profile: str) -> dict:
+def dropout_claim(runs: list[dict], post_rate: float, dataset: dict, profile: str,
+                  fair_gaps: dict[str, float] | None = None) -> dict:
+    """``fair_gaps`` (run id → training accuracy with dropout *off* − validation accuracy, from
+    the dropout page) replaces Keras' training accuracy, measured with dropout on, when given."""
     group = select(runs, group="dropout")
     without, with_ = select(group, dropout=0.0), select(group, dropout=post_rate)
     data = _data(dataset, profile, without + with_)
     if not without or not with_:
         return _not_measured("dropout_prevents_overfitting", post_rate, data)
-    gap_without = summarise(values(without, overfitting_gap))
-    gap_with = summarise(values(with_, overfitting_gap))
+    fair = bool(fair_gaps) and all(r["id"] in fair_gaps for r in without + with_)
+    gap = (lambda r: fair_gaps[r["id"]]) if fair else overfitting_gap
+    gap_without = summarise(values(without, gap))
+    gap_with = summarise(values(with_, gap))
     c = compare(gap_with, gap_without)  # "higher": the gap is larger without dropout
     verdict = "confirmed" if c["outcome"] == "higher" else _fallback(data["full_mnist"])
     return {
         "id": "dropout_prevents_overfitting", "post": post_rate, "data": data, "verdict": verdict,
         "ours": {
             "rate": post_rate,
+            "gap_dropout_off": fair,
             "gap_without": gap_without, "gap_with": gap_with,
             "gap_reduction": c["difference"], "threshold": c["threshold"], "outcome": c["outcome"],
             "gap_reduction_pp": 100 * c["difference"], "threshold_pp": 100 * c["threshold"],
@@ -155,7 +161,8 @@ def depth_claim(runs: list[dict], dataset: dict, profile: str) -> dict:
     }
 
 
-def evaluate(runs: list[dict], layers: list[dict], dataset: dict, post: dict, profile: str) -> dict:
+def evaluate(runs: list[dict], layers: list[dict], dataset: dict, post: dict, profile: str,
+             fair_gaps: dict[str, float] | None = None) -> dict:
     """Every claim's row from report-shaped data; see the module docstring for the rules."""
     full = select(runs, group="baseline")
     without_layer2 = select(runs, group="depth", conv_blocks=1)
@@ -164,7 +171,7 @@ def evaluate(runs: list[dict], layers: list[dict], dataset: dict, post: dict, pr
         accuracy_claim("accuracy_without_layer2", post["test_accuracy_without_layer2"], without_layer2,
                        dataset, profile, post["steps"]),
         layer2_claim(layers, dataset, profile),
-        dropout_claim(runs, post["dropout"], dataset, profile),
+        dropout_claim(runs, post["dropout"], dataset, profile, fair_gaps),
         depth_claim(runs, dataset, profile),
     ]
     counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
@@ -181,8 +188,10 @@ def analyse(ctx: BuildContext) -> PageData:
     from generator.report import POST, run_entry
 
     runs = [run_entry(r) for r in ctx.runs]
+    dropout_rows = ctx.pages.get("dropout", {}).get("runs", [])
+    fair_gaps = {row["id"]: row["gap"] for row in dropout_rows}
     return PageData(evaluate(runs, ctx.baseline.record["layers"], ctx.dataset.summary(), POST,
-                             ctx.cfg.profile.name))
+                             ctx.cfg.profile.name, fair_gaps))
 
 
 def context(report: dict) -> dict:
