@@ -30,6 +30,9 @@ def environment():
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        # compiled templates cached in the temp folder, checked against the source: a warm build
+        # does not recompile them (compiling all pages costs ~2 s)
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

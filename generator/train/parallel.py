@@ -66,9 +66,15 @@ def train_all(specs: list[RunSpec], dataset, cache: RunCache, cache_root: Path, 
 
     keys = [run_key(s.as_dict(), dataset.fingerprint, MODEL_CODE_VERSION) for s in specs]
     missing: dict[str, RunSpec] = {}
+    found = {}  # key → verified cache entry (each model file is checked once per build)
     for spec, key in zip(specs, keys):
-        if key not in missing and (force or cache.get(key) is None):
+        if key in missing or key in found:
+            continue
+        entry = None if force else cache.get(key)
+        if entry is None:
             missing[key] = spec
+        else:
+            found[key] = entry
     trained: set[str] = set()
     if jobs > 1 and len(missing) > 1:
         workers = min(jobs, len(missing))
@@ -101,7 +107,7 @@ def train_all(specs: list[RunSpec], dataset, cache: RunCache, cache_root: Path, 
         if key in missing:
             train_or_load(missing.pop(key), dataset, cache, force=True, log=log)
             trained.add(key)
-        entry = cache.get(key)
+        entry = found.get(key) or cache.get(key)
         if entry is None:
             from generator.errors import TrainingError
 
