@@ -19,16 +19,6 @@ PathLike = str | os.PathLike[str]
 RATE_COLOURS = ("#000000", "#e69f00", "#0072b2", "#cc79a7", "#009e73", "#d55e00")
 
 
-def _finite(a: Any, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(a, dtype=float)
-    if arr.ndim != ndim or 0 in arr.shape:
-        raise ValueError(f"Invalid {name}. Expected a non-empty {ndim}-D array. Received: shape={arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"Invalid {name}. Expected finite values. Received: "
-                         f"non_finite_values={int((~np.isfinite(arr)).sum())}")
-    return arr
-
-
 def _square(v: np.ndarray) -> np.ndarray:
     side = int(np.ceil(np.sqrt(v.size)))
     grid = np.full(side * side, np.nan)
@@ -49,9 +39,9 @@ def in_action(inference: Any, keep: Any, training: Any, out: PathLike, *, rate: 
 
     ``inference``, ``keep``, ``training``: ``(units,)``.
     """
-    x = _finite(inference, "inference", 1)
-    m = _finite(keep, "keep", 1)
-    y = _finite(training, "training", 1)
+    x = style.finite_array(inference, "inference", 1)
+    m = style.finite_array(keep, "keep", 1)
+    y = style.finite_array(training, "training", 1)
     if not (x.shape == m.shape == y.shape):
         raise ValueError(f"Invalid vectors. Expected equal shapes. Received: inference={x.shape}, "
                          f"keep={m.shape}, training={y.shape}")
@@ -95,7 +85,7 @@ def learning_curves(loss: Any, val_loss: Any, accuracy: Any, val_accuracy: Any, 
     """Loss and accuracy per epoch for each dropout rate: training (solid, measured with dropout
     on) and validation (dashed). Arrays ``(R, S, E)``: rates × seeds × epochs; the line is the
     mean over seeds, the band its min–max."""
-    arrays = [_finite(a, n, 3) for a, n in ((loss, "loss"), (val_loss, "val_loss"),
+    arrays = [style.finite_array(a, n, 3) for a, n in ((loss, "loss"), (val_loss, "val_loss"),
                                             (accuracy, "accuracy"), (val_accuracy, "val_accuracy"))]
     shape = arrays[0].shape
     if any(a.shape != shape for a in arrays) or shape[0] != len(rates):
@@ -137,8 +127,8 @@ def ablation(fractions: Any, accuracy: Any, spread: Any, drop: Any, drop_spread:
     """Left: test accuracy (``(R, F)``) against the fraction of fc1 units zeroed at inference, one
     line per training dropout rate, band ± ``spread``. Right: accuracy lost relative to the intact
     model (``drop``, band ± ``drop_spread``), in percentage points."""
-    f = _finite(fractions, "fractions", 1)
-    arrays = [_finite(a, n, 2) for a, n in ((accuracy, "accuracy"), (spread, "spread"), (drop, "drop"),
+    f = style.finite_array(fractions, "fractions", 1)
+    arrays = [style.finite_array(a, n, 2) for a, n in ((accuracy, "accuracy"), (spread, "spread"), (drop, "drop"),
                                             (drop_spread, "drop_spread"))]
     if any(a.shape != (len(rates), f.size) for a in arrays):
         raise ValueError(f"Invalid accuracy. Expected shape {(len(rates), f.size)}. Received: "

@@ -20,16 +20,6 @@ PathLike = str | os.PathLike[str]
 DIGIT_CMAP = "tab10"
 
 
-def _finite(a: Any, name: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(a, dtype=float)
-    if arr.ndim != ndim or 0 in arr.shape:
-        raise ValueError(f"Invalid {name}. Expected a non-empty {ndim}-D array. Received: shape={arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"Invalid {name}. Expected finite values. Received: "
-                         f"non_finite_values={int((~np.isfinite(arr)).sum())}")
-    return arr
-
-
 def _clean_axes(ax) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -41,7 +31,7 @@ def embeddings(pca: Any, tsne: Any, labels: Any, out: PathLike, *, titles: Seque
 
     ``pca`` and ``tsne``: ``(R, N, 2)``; ``labels``: ``(N,)`` digits; ``titles``: R strings.
     """
-    p, t = _finite(pca, "pca", 3), _finite(tsne, "tsne", 3)
+    p, t = style.finite_array(pca, "pca", 3), style.finite_array(tsne, "tsne", 3)
     y = np.asarray(labels).astype(int)
     if p.shape != t.shape or p.shape[2] != 2 or p.shape[1] != len(y) or len(titles) != p.shape[0]:
         raise ValueError(f"Invalid embeddings. Expected pca and tsne of shape (R, N, 2) with N = "
@@ -79,8 +69,8 @@ def top_images(images: Any, values: Any, units: Any, labels: Any, out: PathLike)
     ``images``: ``(U, K, 28, 28)``; ``values``: ``(U, K)`` activations; ``units``: ``(U,)``
     unit indices; ``labels``: ``(U, K)`` digit labels of the images.
     """
-    img = _finite(images, "images", 4)
-    vals = _finite(values, "values", 2)
+    img = style.finite_array(images, "images", 4)
+    vals = style.finite_array(values, "values", 2)
     u, k = img.shape[:2]
     if vals.shape != (u, k) or np.shape(units) != (u,) or np.shape(labels) != (u, k):
         raise ValueError(f"Invalid top images. Expected values and labels of shape {(u, k)} and units "
@@ -116,8 +106,8 @@ def unit_firing(firing: Any, active_per_image: Any, out: PathLike, *, units: int
 
     ``firing``: ``(units,)`` fractions in [0, 1]; ``active_per_image``: ``(N,)`` counts.
     """
-    f = _finite(firing, "firing", 1)
-    a = _finite(active_per_image, "active_per_image", 1)
+    f = style.finite_array(firing, "firing", 1)
+    a = style.finite_array(active_per_image, "active_per_image", 1)
     if f.min() < 0 or f.max() > 1:
         raise ValueError(f"Invalid firing. Expected fractions in [0, 1]. Received: min={f.min()}, max={f.max()}")
     fig = style.new_figure((9.0, 3.2))

@@ -340,3 +340,14 @@ def add_axes_inches(fig, left: float, bottom: float, width: float, height: float
     """Add axes at an explicit rectangle given in inches from the lower-left corner."""
     fw, fh = fig.get_size_inches()
     return fig.add_axes((left / fw, bottom / fh, width / fw, height / fh))
+
+
+def finite_array(a, name: str, ndim: int) -> np.ndarray:
+    """``a`` as a non-empty float array of ``ndim`` dimensions with finite values, or ValueError."""
+    arr = np.asarray(a, dtype=float)
+    if arr.ndim != ndim or 0 in arr.shape:
+        raise ValueError(f"Invalid {name}. Expected a non-empty {ndim}-D array. Received: shape={arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"Invalid {name}. Expected finite values. Received: "
+                         f"non_finite_values={int((~np.isfinite(arr)).sum())}")
+    return arr
