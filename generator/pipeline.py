@@ -33,7 +33,7 @@ def build(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> BuildResult
     from generator.pages.render import render_page
     from generator.probe.activations import probe_image
     from generator.report import assemble, to_bytes
-    from generator.site.publish import preflight, publish
+    from generator.publish.site import preflight, publish
     from generator.train.cache import RunCache
     from generator.train.parallel import default_jobs, train_all
 
@@ -97,7 +97,7 @@ def clean(cfg: BuildConfig, log: Callable[[str], None] = _stderr) -> None:
     """Remove site/, the generated docs files and the build cache (trained models included)."""
     import shutil
 
-    from generator.site.publish import MANIFEST, _previous_manifest
+    from generator.publish.site import MANIFEST, _previous_manifest
 
     for rel in _previous_manifest(cfg.cache_dir / MANIFEST):
         (cfg.docs_dir / rel).unlink(missing_ok=True)

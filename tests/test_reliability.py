@@ -335,7 +335,7 @@ def test_unreadable_cached_model_is_set_aside(tmp_path, monkeypatch):
 
 def test_site_that_cannot_be_replaced_is_one_line_and_left_whole(core, tmp_path, monkeypatch, capsys):
     """site/ not writable (here: renaming the new site into place is refused)."""
-    import generator.site.publish as publish
+    import generator.publish.site as publish
 
     root = clone(core, tmp_path / "locked-site")
     before = tree_hash(root / "site")
@@ -506,7 +506,7 @@ def test_sigkill_while_drawing_a_figure_leaves_no_cached_figure(core, tmp_path):
     assert tree_hash(root / "site") == site_before and tree_hash(root / "docs") == docs_before
     cached = [p.name for p in (root / ".cache" / "figures").iterdir()]
     assert cached and all(name.startswith(".") for name in cached), cached  # only the temp file
-    from generator.site.publish import preflight
+    from generator.publish.site import preflight
 
     preflight(root=root, docs_dir=root / "docs", site_dir=root / "site", cache_dir=root / ".cache",
               mkdocs_yml=root / "mkdocs.yml", log=pytest.fail)
@@ -514,7 +514,7 @@ def test_sigkill_while_drawing_a_figure_leaves_no_cached_figure(core, tmp_path):
 
 
 def test_sigkill_while_writing_a_cache_entry_is_never_trusted(tmp_path):
-    from generator.site.publish import preflight
+    from generator.publish.site import preflight
     from generator.train.cache import RunCache
 
     root = make_project(tmp_path / "project")
@@ -548,13 +548,13 @@ def _small_site(folder: Path, text: str) -> Path:
 def test_sigkill_between_the_two_renames_of_a_swap_is_recovered(tmp_path):
     """Where the atomic exchange is unavailable, site/ is swapped by two renames; a kill in
     between leaves the previous site in the cache, and the next build puts it back."""
-    from generator.site.publish import recover_site
+    from generator.publish.site import recover_site
 
     site, cache = _small_site(tmp_path / "site", "old"), tmp_path / ".cache"
     new = _small_site(cache / "staging-1-x" / "site", "new")
     before = tree_hash(site)
     patch = f"""
-    import generator.site.publish as _p
+    import generator.publish.site as _p
     _p._exchange = lambda a, b: False
     _real_replace = os.replace
     def _replace(src, dst):
@@ -572,7 +572,7 @@ def test_sigkill_between_the_two_renames_of_a_swap_is_recovered(tmp_path):
 
 
 def test_signals_are_held_back_during_a_two_rename_swap(tmp_path, monkeypatch):
-    import generator.site.publish as publish
+    import generator.publish.site as publish
 
     site, cache = _small_site(tmp_path / "site", "old"), tmp_path / ".cache"
     cache.mkdir()
@@ -597,7 +597,7 @@ def test_signals_are_held_back_during_a_two_rename_swap(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux-only")
 def test_site_swap_is_one_atomic_exchange_on_linux(tmp_path, monkeypatch):
-    import generator.site.publish as publish
+    import generator.publish.site as publish
 
     site, cache = _small_site(tmp_path / "site", "old"), tmp_path / ".cache"
     cache.mkdir()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import SiteError
-from generator.site.publish import mkdocs_build
+from generator.publish.site import mkdocs_build
 from tests.browser import checks
 from tests.conftest import REPO, make_project
 
