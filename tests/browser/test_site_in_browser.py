@@ -147,6 +147,16 @@ def test_search_finds_the_model_page(reader, site, prefixes, locale, query):
     page.wait_for_function(
         "p => { const m = document.querySelector('.md-search-result__meta');"
         " return m && m.textContent.trim() && m.textContent.trim() !== p; }", arg=placeholder)
+    # the count is shown before the result list is rendered: wait for the list as well
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    want = urlsplit(reader.base).path + expected
+    try:
+        page.wait_for_function(
+            "w => [...document.querySelectorAll('.md-search-result__item > a')]"
+            ".some(a => new URL(a.href).pathname === w)", arg=want, timeout=15_000)
+    except PlaywrightTimeout:  # reported by the assertion below, with what was found
+        pass
     hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
     found = sorted({urlsplit(h).path for h in hrefs})
     assert urlsplit(reader.base).path + expected in found, (
