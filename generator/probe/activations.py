@@ -34,7 +34,9 @@ def _probe(model_path: Path, image: np.ndarray) -> dict[str, np.ndarray]:
     from generator.train.trainer import as_input, import_keras
 
     keras, _ = import_keras()
-    model = keras.saving.load_model(model_path, compile=False)
+    from generator.probe import model as model_file
+
+    model = model_file.load(model_path)
     sub = keras.Model(model.inputs, {name: model.get_layer(name).output for name in PROBED_LAYERS})
     outputs = sub([as_input(image[None])], training=False)
     arrays = {name: np.asarray(outputs[name])[0] for name in PROBED_LAYERS}

@@ -199,7 +199,9 @@ def maximise(model_path: Path, settings: Settings = DEFAULT) -> dict[str, np.nda
 
     keras, tf = import_keras()
     tf.config.experimental.enable_op_determinism()
-    model = keras.saving.load_model(model_path, compile=False)
+    from generator.probe import model as model_file
+
+    model = model_file.load(model_path)
     functions, logits = objective_functions(model, settings.leak)
     rng = np.random.default_rng(settings.seed + 1)
     arrays: dict[str, np.ndarray] = {"start": start_image(settings)}

@@ -119,15 +119,17 @@ def collect(model_path: Path, x_test: np.ndarray) -> dict[str, np.ndarray]:
     ``top_values`` (64, k); ``top_patches`` (64, k, rf, rf) float32 in [0, 1]; ``seconds``
     the wall time of the computation (model loading included) when it was computed.
     """
-    path = cache_path(model_path, x_test)
-    cached = npzcache.load(path)
-    if cached is not None:
-        return cached
+    return npzcache.cached(cache_path(model_path, x_test), lambda: _collect(model_path, x_test))
+
+
+def _collect(model_path: Path, x_test: np.ndarray) -> dict[str, np.ndarray]:
     from generator.train.trainer import as_input, import_keras
 
     keras, _ = import_keras()
     began = time.perf_counter()  # model loading included, TensorFlow's import not
-    model = keras.saving.load_model(model_path, compile=False)
+    from generator.probe import model as model_file
+
+    model = model_file.load(model_path)
     sub = keras.Model(model.inputs, [model.get_layer(LAYER).output, model.output])
     rf, jump, offset = unit_geometry(chain_of(model, LAYER.removesuffix("_relu")))
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("max", "argmax", "mean", "zero", "prob")}
@@ -168,5 +170,4 @@ def collect(model_path: Path, x_test: np.ndarray) -> dict[str, np.ndarray]:
         "top_patches": patches,
         "seconds": np.float64(time.perf_counter() - began),
     }
-    npzcache.save(path, arrays)
     return arrays

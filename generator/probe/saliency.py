@@ -33,15 +33,18 @@ def explain(model_path: Path, indices: list[int], images: np.ndarray) -> dict[st
     """For test images ``images`` (k, 28, 28) uint8 (test indices ``indices``):
     ``saliency`` (k, 28, 28), ``gradcam`` (k, 14, 14), ``predicted`` (k,), ``score`` (k,)
     the predicted class's logit, ``indices`` (k,) and ``seconds`` (wall time when computed)."""
-    path = cache_path(model_path, indices, images)
-    cached = npzcache.load(path)
-    if cached is not None:
-        return cached
+    return npzcache.cached(cache_path(model_path, indices, images),
+                           lambda: _explain(model_path, indices, images))
+
+
+def _explain(model_path: Path, indices: list[int], images: np.ndarray) -> dict[str, np.ndarray]:
     from generator.train.trainer import as_input, import_keras
 
     keras, tf = import_keras()
     began = time.perf_counter()  # model loading included, TensorFlow's import not
-    model = keras.saving.load_model(model_path, compile=False)
+    from generator.probe import model as model_file
+
+    model = model_file.load(model_path)
     conv = keras.Model(model.inputs, model.get_layer("conv2_relu").output)
     head_input = keras.Input(shape=conv.output.shape[1:])
     x = head_input
@@ -72,5 +75,4 @@ def explain(model_path: Path, indices: list[int], images: np.ndarray) -> dict[st
         "score": np.asarray(score, np.float64),
         "seconds": np.float64(time.perf_counter() - began),
     }
-    npzcache.save(path, arrays)
     return arrays

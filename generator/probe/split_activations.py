@@ -76,10 +76,9 @@ def split_activations(model_path: Path, dataset, split: str, layers, *,
 
 
 def load_model(model_path: Path):
-    from generator.train.trainer import import_keras
+    from generator.probe import model as model_file
 
-    keras, _ = import_keras()
-    return keras.saving.load_model(model_path, compile=False)
+    return model_file.load(model_path)
 
 
 def forward_model(model, images: np.ndarray, layers) -> dict[str, np.ndarray]:
