@@ -23,14 +23,14 @@ def tiny_dataset():
 
 @pytest.fixture(scope="session")
 def tiny_run(tiny_dataset, tmp_path_factory):
-    """One epoch of the real model on 200 images, trained once per session."""
+    """One epoch (4 steps) of the real model on 200 images, trained once per session."""
     from generator.experiments import RunSpec
     from generator.train.cache import RunCache
     from generator.train.trainer import train_or_load
 
     cache = RunCache(tmp_path_factory.mktemp("cache"), warn=lambda m: None)
     spec = RunSpec(id="tiny-s0", group="baseline", conv_blocks=2, dropout=0.5, seed=0,
-                   epochs=1, batch_size=50, learning_rate=1e-4)
+                   steps=4, eval_every=2, batch_size=50, learning_rate=1e-4)
     return train_or_load(spec, tiny_dataset, cache, log=lambda m: None)
 
 

@@ -28,8 +28,9 @@ def fake_record(spec: RunSpec, accuracy: float) -> dict:
     return {
         "id": spec.id, "key": "f" * 20, "spec": spec.as_dict(), "data_fingerprint": "fp",
         "versions": {"python": "3.11.7", "keras": "3.0", "tensorflow": "2.0", "numpy": "2.0"},
-        "code_version": 1, "steps": 72 * spec.epochs,
-        "history": {k: [0.5, 0.25] for k in ("loss", "accuracy", "val_loss", "val_accuracy")},
+        "code_version": 1, "steps": spec.steps, "epochs": spec.steps * 50 / 3600,
+        "history": {"step": [spec.eval_every, spec.steps],
+                    **{k: [0.5, 0.25] for k in ("loss", "accuracy", "val_loss", "val_accuracy")}},
         "test_accuracy": accuracy, "test_loss": 0.1234, "train_seconds": 12.5,
         "train_images_per_second": 345.6, "params": 3274634, "layers": LAYERS,
     }
@@ -64,8 +65,8 @@ def fake_context(dataset, root: Path | None = None, accuracy: float = 0.9731):
     from generator.pages.base import BuildContext
 
     cfg = BuildConfig(profile=PROFILES["standard"], dataset="mnist-5k", root=root or Path("/nonexistent"))
-    spec = RunSpec(id="baseline-s0", group="baseline", conv_blocks=2, dropout=0.5, seed=0, epochs=17,
-                   batch_size=50, learning_rate=1e-4)
+    spec = RunSpec(id="baseline-s0", group="baseline", conv_blocks=2, dropout=0.5, seed=0, steps=1224,
+                   eval_every=72, batch_size=50, learning_rate=1e-4)
     run = TrainedRun(spec, "f" * 20, Path("/nonexistent/model.keras"), fake_record(spec, accuracy),
                      trained_now=False)
     return BuildContext(cfg, dataset, [run], fake_probe())

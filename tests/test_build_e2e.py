@@ -44,7 +44,10 @@ def test_report_numbers_are_on_the_pages(built):
     assert report["dataset"]["train"] == 400 and report["dataset"]["test"] == 200
     run = report["runs"][0]
     assert run["params"] == 3_274_634 and 0 <= run["test_accuracy"] <= 1
-    assert len(run["history"]["loss"]) == run["epochs"]
+    # one history point every eval_every steps and one after the last step
+    assert run["history"]["step"][-1] == run["steps"]
+    assert len(run["history"]["loss"]) == -(-run["steps"] // run["eval_every"])
+    assert run["epochs"] == pytest.approx(run["steps"] * run["batch_size"] / 400, abs=1e-3)
     for key in ("python", "keras", "tensorflow"):
         assert report["versions"][key]
     html = (built / "site" / "index.html").read_text()

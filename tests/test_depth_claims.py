@@ -70,15 +70,17 @@ def test_receptive_field_table_merges_variants(tables):
     from generator.pages.depth import receptive_field_table, spatial_layers
 
     rows = [{"conv_blocks": b, "layers": spatial_layers(tables[b][0])} for b in (1, 2, 3)]
-    table = {r["name"]: r for r in receptive_field_table(rows)}
+    table = {r["name"]: r for r in receptive_field_table(rows, 28)}
     assert list(table) == ["conv1", "pool1", "conv2", "pool2", "conv3", "pool3"]
     assert {n: r["receptive_field"] for n, r in table.items()} == {
         n: RF_BY_HAND[n] for n in table}
     assert table["conv2"]["in_variants"] == [2, 3] and table["conv1"]["in_variants"] == [1, 2, 3]
+    assert {n: r["whole_image"] for n, r in table.items()} == {
+        n: RF_BY_HAND[n] >= 28 for n in table}
     bad = copy.deepcopy(rows)
     bad[2]["layers"][2]["receptive_field"] = 13
     with pytest.raises(ValueError, match="conv2"):
-        receptive_field_table(bad)
+        receptive_field_table(bad, 28)
 
 
 # --------------------------------------------------------------------------- the experiment
@@ -86,8 +88,8 @@ def test_receptive_field_table_merges_variants(tables):
 
 def test_depth_provider_is_registered_and_seeded():
     from generator.experiments.depth import runs
-    from generator.experiments.registry import (PROVIDERS, experiment_epochs, experiment_seeds,
-                                                runs_for)
+    from generator.experiments.registry import (PROVIDERS, experiment_budget,
+                                                experiment_learning_rate, experiment_seeds, runs_for)
 
     assert "generator.experiments.depth:runs" in PROVIDERS
     cfg = BuildConfig(profile=PROFILES["standard"], seed=4)
@@ -95,8 +97,9 @@ def test_depth_provider_is_registered_and_seeded():
     seeds = experiment_seeds(cfg)
     assert [s.id for s in specs] == [f"depth-{b}conv-s{s}" for b in (1, 2, 3) for s in seeds]
     assert {s.group for s in specs} == {"depth"} and seeds == [4, 5, 6]
-    assert {s.epochs for s in specs} == {experiment_epochs(cfg, 3600)}
-    assert {(s.dropout, s.batch_size, s.learning_rate) for s in specs} == {(0.5, 50, 1e-4)}
+    assert {(s.steps, s.eval_every) for s in specs} == {experiment_budget(cfg, 3600)}
+    assert {(s.dropout, s.batch_size, s.learning_rate) for s in specs} == {
+        (0.5, 50, experiment_learning_rate(cfg))}
     assert [s.id for s in runs_for(cfg, 3600) if s.group == "depth"] == [s.id for s in specs]
 
 
@@ -105,7 +108,7 @@ def test_two_block_run_shares_the_baseline_cache_entry_when_schedules_agree():
     from generator.experiments.registry import baseline_spec
     from generator.train.cache import run_key
 
-    cfg = BuildConfig(profile=PROFILES["quick"])  # quick: baseline and experiments both 1 epoch
+    cfg = BuildConfig(profile=PROFILES["quick"])  # quick: baseline and experiments both 8 steps
     base = baseline_spec(cfg, 400)
     two = next(s for s in runs(cfg, 400) if s.conv_blocks == 2)
     assert run_key(two.as_dict(), "fp", 1) == run_key(base.as_dict(), "fp", 1)
@@ -173,12 +176,12 @@ def _fake_layers(blocks: int) -> list[dict]:
     ]
 
 
-def _run(id_, group, blocks, dropout, seed, accuracy, *, epochs=5, gap=0.02, seconds=12.5):
-    spec = RunSpec(id=id_, group=group, conv_blocks=blocks, dropout=dropout, seed=seed, epochs=epochs,
-                   batch_size=50, learning_rate=1e-4)
+def _run(id_, group, blocks, dropout, seed, accuracy, *, steps=360, gap=0.02, seconds=12.5):
+    spec = RunSpec(id=id_, group=group, conv_blocks=blocks, dropout=dropout, seed=seed, steps=steps,
+                   eval_every=72, batch_size=50, learning_rate=1e-4)
     record = fake_record(spec, accuracy)
     record.update(params=PARAMS_BY_HAND[blocks], layers=_fake_layers(blocks), train_seconds=seconds,
-                  history={"loss": [0.5, 0.2], "val_loss": [0.5, 0.3], "accuracy": [0.9, 0.95 + gap],
+                  history={"step": [72, steps], "loss": [0.5, 0.2], "val_loss": [0.5, 0.3], "accuracy": [0.9, 0.95 + gap],
                            "val_accuracy": [0.9, 0.95]})
     return TrainedRun(spec, hashlib.sha256(id_.encode()).hexdigest()[:20], Path("/nonexistent/model.keras"),
                       record, trained_now=False)
@@ -191,7 +194,7 @@ def fake_ablation_context(dataset, *, baseline=0.9731, depth=None, dropout_gaps=
 
     depth = depth or {1: [0.95, 0.952, 0.948], 2: [0.97, 0.972, 0.968], 3: [0.975, 0.977, 0.973]}
     cfg = BuildConfig(profile=PROFILES["standard"], dataset="mnist-5k", root=Path("/nonexistent"))
-    runs = [_run("baseline-s0", "baseline", 2, 0.5, 0, baseline, epochs=17)]
+    runs = [_run("baseline-s0", "baseline", 2, 0.5, 0, baseline, steps=1224)]
     for blocks, accs in depth.items():
         runs += [_run(f"depth-{blocks}conv-s{s}", "depth", blocks, 0.5, s, a, seconds=10.0 * blocks + s)
                  for s, a in enumerate(accs)]

@@ -13,7 +13,7 @@ import pytest
 from generator.config import PROFILES, BuildConfig
 from generator.experiments import RunSpec
 from generator.experiments.dropout import RATES, run_id, runs
-from generator.experiments.registry import (PROVIDERS, baseline_spec, experiment_epochs,
+from generator.experiments.registry import (PROVIDERS, baseline_spec, experiment_budget,
                                             experiment_seeds, runs_for)
 from generator.model.dropout import apply_dropout, dropout_mask
 from generator.pages.render import TEMPLATES, pct, render_page
@@ -34,7 +34,7 @@ def test_dropout_runs_cover_every_rate_and_seed(profile):
     assert RATES == (0.0, 0.25, 0.5, 0.75)
     assert {s.group for s in specs} == {"dropout"}
     assert {s.conv_blocks for s in specs} == {2}
-    assert {s.epochs for s in specs} == {experiment_epochs(cfg, 3600)}
+    assert {(s.steps, s.eval_every) for s in specs} == {experiment_budget(cfg, 3600)}
     ids = [s.id for s in specs]
     assert len(set(ids)) == len(ids)
     assert "dropout-0.25-s3" in ids and "dropout-0-s3" in ids and "dropout-0.5-s3" in ids
@@ -53,12 +53,12 @@ def test_cache_keys_differ_per_rate_and_seed():
 
 
 @pytest.mark.parametrize("epochs", [None, 3])
-def test_post_rate_run_shares_the_baselines_cache_key_when_the_epochs_agree(epochs):
-    # quick profile on 400 images: baseline and experiment budgets both round up to one epoch
+def test_post_rate_run_shares_the_baselines_cache_key_when_the_budgets_agree(epochs):
+    # quick profile: baseline and experiments both take 8 steps; --epochs sets both alike
     cfg = BuildConfig(profile=PROFILES["quick"], epochs=epochs)
     base = baseline_spec(cfg, 400)
     post = next(s for s in runs(cfg, 400) if s.dropout == 0.5 and s.seed == cfg.seed)
-    assert base.epochs == post.epochs
+    assert (base.steps, base.eval_every) == (post.steps, post.eval_every)
     assert run_key(post.as_dict(), "fp", 1) == run_key(base.as_dict(), "fp", 1)
     others = [s for s in runs(cfg, 400) if s.dropout != 0.5]
     assert all(run_key(s.as_dict(), "fp", 1) != run_key(base.as_dict(), "fp", 1) for s in others)
@@ -68,7 +68,7 @@ def test_standard_profile_baseline_and_dropout_runs_train_separately():
     cfg = BuildConfig(profile=PROFILES["standard"])
     base = baseline_spec(cfg, 3600)
     post = next(s for s in runs(cfg, 3600) if s.dropout == 0.5 and s.seed == cfg.seed)
-    assert base.epochs != post.epochs
+    assert base.steps != post.steps
     assert run_key(post.as_dict(), "fp", 1) != run_key(base.as_dict(), "fp", 1)
 
 
@@ -275,7 +275,8 @@ def test_figures_draw(tmp_path):
     keep = dropout_mask(100, 0.5, 0)
     fd.in_action(x, keep.astype(np.float32), apply_dropout(x, 0.5, keep), out=tmp_path / "act.png", rate=0.5)
     curves = [rng.random((4, 2, 3)) for _ in range(4)]
-    fd.learning_curves(*curves, out=tmp_path / "curves.png", rates=[0, 0.25, 0.5, 0.75])
+    fd.learning_curves(*curves, np.array([12, 24, 30]), out=tmp_path / "curves.png",
+                       rates=[0, 0.25, 0.5, 0.75])
     f = np.linspace(0, 0.9, 10)
     acc = rng.random((4, 10))
     fd.ablation(f, acc, acc * 0.1, acc[:, :1] - acc, acc * 0.1, out=tmp_path / "abl.png", rates=[0, 0.25, 0.5, 0.75])
@@ -291,7 +292,11 @@ def test_figures_reject_mismatched_shapes(tmp_path):
         ff.embeddings(np.zeros((3, 5, 2)), np.zeros((3, 6, 2)), np.zeros(5), out=tmp_path / "x.png",
                       titles=["a", "b", "c"])
     with pytest.raises(ValueError, match="Received"):
-        fd.learning_curves(*[np.zeros((2, 1, 3))] * 4, out=tmp_path / "y.png", rates=[0, 0.5, 0.75])
+        fd.learning_curves(*[np.zeros((2, 1, 3))] * 4, np.arange(3), out=tmp_path / "y.png",
+                           rates=[0, 0.5, 0.75])
+    with pytest.raises(ValueError, match="step"):  # one step per evaluation point
+        fd.learning_curves(*[np.zeros((3, 1, 3))] * 4, np.arange(2), out=tmp_path / "z.png",
+                           rates=[0, 0.5, 0.75])
 
 
 # ----------------------------------------------------------------------------- pages from a fake report
@@ -328,7 +333,8 @@ def fake_fc_analysis(dataset) -> dict:
 
 def _history(rate: float, seed: int, epochs: int = 3) -> dict:
     base = 0.9 - 0.05 * rate + 0.002 * seed
-    return {"loss": [1.0 / (e + 1) + rate for e in range(epochs)],
+    return {"step": [72 * (e + 1) for e in range(epochs)],
+            "loss": [1.0 / (e + 1) + rate for e in range(epochs)],
             "val_loss": [1.1 / (e + 1) for e in range(epochs)],
             "accuracy": [base - 0.1 * rate - 0.02 * (epochs - e) for e in range(epochs)],
             "val_accuracy": [base - 0.03 * (epochs - e) for e in range(epochs)]}
@@ -345,7 +351,7 @@ def fake_dropout_context(dataset, *, seeds=(0, 1, 2), accuracy=None, lost=None):
     for rate in RATES:
         for seed in seeds:
             spec = RunSpec(id=run_id(rate, seed), group="dropout", conv_blocks=2, dropout=rate, seed=seed,
-                           epochs=3, batch_size=50, learning_rate=1e-4)
+                           steps=216, eval_every=72, batch_size=50, learning_rate=1e-4)
             record = dict(fake_record(spec, accuracy(rate, seed)), history=_history(rate, seed))
             key = "f" * 20 if (rate == 0.5 and seed == 0) else f"{spec.id:0<20}"[:20]
             path = Path(f"/nonexistent/{spec.id}/model.keras")

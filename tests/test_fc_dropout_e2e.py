@@ -33,7 +33,8 @@ def test_dropout_runs_are_recorded(report):
     # quick profile: the p = 0.5 run has the baseline's settings and shares its cache entry
     assert runs["dropout-0.5-s0"]["config_hash"] == report["runs"][0]["config_hash"]
     for i in ids:
-        assert len(runs[i]["history"]["val_accuracy"]) == runs[i]["epochs"]
+        assert runs[i]["history"]["step"][-1] == runs[i]["steps"]
+        assert len(runs[i]["history"]["val_accuracy"]) == len(runs[i]["history"]["step"])
         assert 0 <= runs[i]["test_accuracy"] <= 1
 
 

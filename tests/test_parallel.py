@@ -12,11 +12,11 @@ TIMINGS = ("train_seconds", "train_images_per_second")
 
 def specs():
     return [RunSpec(id=f"p-s{seed}", group="test", conv_blocks=blocks, dropout=0.5, seed=seed,
-                    epochs=1, batch_size=100, learning_rate=1e-4)
+                    steps=2, eval_every=1, batch_size=100, learning_rate=1e-4)
             for seed, blocks in ((0, 2), (1, 1))] + [
         # same settings as the first under another id: shares its cache entry, trains once
-        RunSpec(id="p-s0-again", group="other", conv_blocks=2, dropout=0.5, seed=0, epochs=1,
-                batch_size=100, learning_rate=1e-4)]
+        RunSpec(id="p-s0-again", group="other", conv_blocks=2, dropout=0.5, seed=0, steps=2,
+                eval_every=1, batch_size=100, learning_rate=1e-4)]
 
 
 def numbers(runs):

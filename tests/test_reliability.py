@@ -413,8 +413,8 @@ def test_sigterm_during_parallel_training_stops_the_workers_at_once(tmp_path, mo
     from generator.util.fsio import pid_alive
 
     monkeypatch.setattr(parallel, "_train_in_worker", _sleepy_worker)
-    specs = [RunSpec(id=f"r{i}", group="baseline", conv_blocks=2, dropout=0.5, seed=i, epochs=1,
-                     batch_size=50, learning_rate=1e-4) for i in range(2)]
+    specs = [RunSpec(id=f"r{i}", group="baseline", conv_blocks=2, dropout=0.5, seed=i, steps=1,
+                     eval_every=1, batch_size=50, learning_rate=1e-4) for i in range(2)]
     workers: list[Path] = []
     killed: list[float] = []
 
@@ -802,4 +802,4 @@ def test_report_records_what_reproduces_the_run(builds):
     for lib in ("python", "numpy", "keras", "tensorflow", "mkdocs"):
         assert rep["versions"][lib] not in ("", "missing"), lib
     for run in rep["runs"]:
-        assert run["config_hash"] and run["seed"] >= 0 and run["epochs"] >= 1
+        assert run["config_hash"] and run["seed"] >= 0 and run["steps"] >= 1

@@ -8,14 +8,14 @@ import pytest
 from generator.experiments import RunSpec
 from generator.train.cache import RunCache, run_key
 
-SPEC = RunSpec(id="t", group="baseline", conv_blocks=2, dropout=0.5, seed=0, epochs=1,
-               batch_size=50, learning_rate=1e-4)
+SPEC = RunSpec(id="t", group="baseline", conv_blocks=2, dropout=0.5, seed=0, steps=4,
+               eval_every=2, batch_size=50, learning_rate=1e-4)
 
 
 def test_key_ignores_display_fields_but_not_settings():
     base = run_key(SPEC.as_dict(), "fp", 1)
     assert run_key(dict(SPEC.as_dict(), id="other", group="depth"), "fp", 1) == base
-    for change in ({"seed": 1}, {"epochs": 2}, {"dropout": 0.25}, {"conv_blocks": 3},
+    for change in ({"seed": 1}, {"steps": 5}, {"eval_every": 1}, {"dropout": 0.25}, {"conv_blocks": 3},
                    {"learning_rate": 1e-3}, {"batch_size": 100}):
         assert run_key(dict(SPEC.as_dict(), **change), "fp", 1) != base, change
     assert run_key(SPEC.as_dict(), "other-data", 1) != base
@@ -63,12 +63,12 @@ def test_second_train_is_a_cache_hit_and_force_retrains(tiny_dataset, tmp_path, 
     from generator.train import trainer
 
     cache = RunCache(tmp_path, warn=pytest.fail)
-    spec = RunSpec(id="c", group="baseline", conv_blocks=2, dropout=0.5, seed=3, epochs=1,
-                   batch_size=100, learning_rate=1e-4)
+    spec = RunSpec(id="c", group="baseline", conv_blocks=2, dropout=0.5, seed=3, steps=2,
+                   eval_every=1, batch_size=100, learning_rate=1e-4)
     first = trainer.train_or_load(spec, tiny_dataset, cache, log=lambda m: None)
     assert first.trained_now
     record = json.loads((first.model_path.parent / "run.json").read_text())
-    assert record["spec"]["seed"] == 3 and len(record["history"]["loss"]) == 1
+    assert record["spec"]["seed"] == 3 and record["history"]["step"] == [1, 2]
     assert 0.0 <= record["test_accuracy"] <= 1.0
 
     calls = []

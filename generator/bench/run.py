@@ -19,7 +19,7 @@ def full_mnist_estimate(images_per_second: float, profile: str = "standard") -> 
     specs = runs_for(BuildConfig(profile=PROFILES[profile]), n_train)
     unique = {tuple(sorted((k, v) for k, v in s.as_dict().items() if k not in ("id", "group")))
               for s in specs}
-    images = sum(dict(u)["epochs"] * n_train for u in unique)
+    images = sum(dict(u)["steps"] * dict(u)["batch_size"] for u in unique)
     return {"profile": profile, "runs": len(unique), "images": images,
             "estimated_training_seconds": round(images / images_per_second, 0)}
 

@@ -21,6 +21,8 @@ from generator.errors import DataError
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 #: Seconds a connection attempt or a read may stall before the download is given up.
 DOWNLOAD_TIMEOUT = 10.0
+#: Where ``keras.datasets.mnist`` downloads from (checked before Keras is imported).
+DOWNLOAD_HOST = ("storage.googleapis.com", 443)
 
 _OFFLINE_FIX = "Connect to the internet, use --dataset mnist-5k (offline) or --data-dir DIR."
 
@@ -90,6 +92,7 @@ def _keras_load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray,
     packets it would wait for minutes. A socket timeout of :data:`DOWNLOAD_TIMEOUT`
     seconds (per connect or read, not for the whole download) makes it give up promptly.
     """
+    _check_reachable()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from keras.datasets import mnist
 
@@ -99,6 +102,18 @@ def _keras_load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray,
         return mnist.load_data()
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def _check_reachable() -> None:
+    """Fail in well under a second when the download host cannot even be resolved or
+    connected to (offline), instead of importing TensorFlow (seconds) to find out. Skipped
+    behind a proxy, where the host is reached through the proxy and may not resolve here."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return
+    try:
+        socket.create_connection(DOWNLOAD_HOST, timeout=DOWNLOAD_TIMEOUT).close()
+    except OSError as exc:
+        raise OSError(f"{DOWNLOAD_HOST[0]} is unreachable: {describe(exc)}") from None
 
 
 def _display(path: Path) -> str:

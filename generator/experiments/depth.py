@@ -4,13 +4,14 @@ With :func:`generator.model.cnn.build_model`, ``conv_blocks=1`` is exactly the
 post's own ablation (layer 2 removed, fc1 fed by pool1's 14×14×32 output), so
 that variant is not trained twice. Every variant keeps dropout 0.5 after fc1, the
 post's optimizer and batch size, and the experiment schedule of the profile
-(:func:`experiment_epochs`) over the profile's seeds (:func:`experiment_seeds`).
+(:func:`experiment_budget`) over the profile's seeds (:func:`experiment_seeds`).
 """
 
 from __future__ import annotations
 
 from generator.config import BuildConfig
-from generator.experiments.registry import RunSpec, experiment_epochs, experiment_seeds
+from generator.experiments.registry import (RunSpec, experiment_budget, experiment_learning_rate,
+                                            experiment_seeds)
 
 GROUP = "depth"
 #: Conv blocks of each variant, in page order; 2 is the post's network.
@@ -25,7 +26,7 @@ def run_id(blocks: int, seed: int) -> str:
 
 def runs(cfg: BuildConfig, n_train: int) -> list[RunSpec]:
     """One run per variant and seed, variants in :data:`BLOCKS` order."""
-    epochs = experiment_epochs(cfg, n_train)
+    steps, eval_every = experiment_budget(cfg, n_train)
     return [
         RunSpec(
             id=run_id(blocks, seed),
@@ -33,9 +34,9 @@ def runs(cfg: BuildConfig, n_train: int) -> list[RunSpec]:
             conv_blocks=blocks,
             dropout=DROPOUT,
             seed=seed,
-            epochs=epochs,
+            steps=steps, eval_every=eval_every,
             batch_size=cfg.profile.batch_size,
-            learning_rate=cfg.learning_rate,
+            learning_rate=experiment_learning_rate(cfg),
         )
         for blocks in BLOCKS
         for seed in experiment_seeds(cfg)

@@ -1,7 +1,7 @@
 """The dropout experiment: the post's network trained with several dropout rates after fc1.
 
 Every rate is trained once per experiment seed, with the profile's experiment
-budget (:func:`experiment_epochs`). Only the rate and the seed differ between
+budget (:func:`experiment_budget`). Only the rate and the seed differ between
 runs, so the p = 0.5 run with the build's seed is the baseline whenever the
 epochs agree (for instance under ``--epochs``, or on the quick profile) and the
 cache trains it once.
@@ -10,7 +10,8 @@ cache trains it once.
 from __future__ import annotations
 
 from generator.config import BuildConfig
-from generator.experiments.registry import RunSpec, experiment_epochs, experiment_seeds
+from generator.experiments.registry import (RunSpec, experiment_budget, experiment_learning_rate,
+                                            experiment_seeds)
 
 #: Dropout rates after fc1 (fraction of units switched off in training); the post used 0.5.
 RATES: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
@@ -24,10 +25,11 @@ def run_id(rate: float, seed: int) -> str:
 
 def runs(cfg: BuildConfig, n_train: int) -> list[RunSpec]:
     """One run per rate and experiment seed, rates outermost."""
-    epochs = experiment_epochs(cfg, n_train)
+    steps, eval_every = experiment_budget(cfg, n_train)
     return [
         RunSpec(id=run_id(rate, seed), group=GROUP, conv_blocks=2, dropout=float(rate), seed=seed,
-                epochs=epochs, batch_size=cfg.profile.batch_size, learning_rate=cfg.learning_rate)
+                steps=steps, eval_every=eval_every, batch_size=cfg.profile.batch_size,
+                learning_rate=experiment_learning_rate(cfg))
         for rate in RATES
         for seed in experiment_seeds(cfg)
     ]

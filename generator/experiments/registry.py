@@ -14,6 +14,7 @@ list[RunSpec]``); the baseline comes first.
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -33,7 +34,10 @@ class RunSpec:
     #: Dropout rate after fc1 (the post: 0.5).
     dropout: float
     seed: int
-    epochs: int
+    #: Optimizer steps (mini-batches); an epoch boundary may fall anywhere in between.
+    steps: int
+    #: Validation (and a training-metrics point) every this many steps, and after the last.
+    eval_every: int
     batch_size: int
     learning_rate: float
 
@@ -41,26 +45,55 @@ class RunSpec:
         return asdict(self)
 
 
+#: Points on each run's learning curve, at most (and at most one per epoch).
+CURVE_POINTS = 4
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Mini-batches in one pass over ``n_train`` images (the last one may be smaller)."""
+    return max(1, math.ceil(n_train / batch_size))
+
+
+def eval_interval(steps: int, n_train: int, batch_size: int) -> int:
+    """Steps between validations: every epoch, or more often when a run is shorter than
+    :data:`CURVE_POINTS` epochs, so that every run has a learning curve."""
+    return max(1, min(steps_per_epoch(n_train, batch_size), math.ceil(steps / CURVE_POINTS)))
+
+
+def budget(cfg: BuildConfig, n_train: int, profile_steps: int) -> tuple[int, int]:
+    """``(steps, eval_every)`` of a run: the profile's steps, or ``--epochs`` whole epochs."""
+    batch = cfg.profile.batch_size
+    steps = (cfg.epochs * steps_per_epoch(n_train, batch) if cfg.epochs is not None
+             else profile_steps)
+    return steps, eval_interval(steps, n_train, batch)
+
+
 def baseline_spec(cfg: BuildConfig, n_train: int) -> RunSpec:
-    """The post's network under the build's profile, seed and epochs."""
-    epochs = cfg.epochs if cfg.epochs is not None else cfg.profile.epochs_for(n_train)
+    """The post's network under the build's profile, seed and budget."""
+    steps, eval_every = budget(cfg, n_train, cfg.profile.steps)
     return RunSpec(
         id=f"baseline-s{cfg.seed}",
         group="baseline",
         conv_blocks=2,
         dropout=0.5,
         seed=cfg.seed,
-        epochs=epochs,
+        steps=steps,
+        eval_every=eval_every,
         batch_size=cfg.profile.batch_size,
         learning_rate=cfg.learning_rate,
     )
 
 
-def experiment_epochs(cfg: BuildConfig, n_train: int) -> int:
-    """Epochs of each experiment run: the profile's experiment budget (``--epochs`` overrides)."""
-    if cfg.epochs is not None:
-        return cfg.epochs
-    return cfg.profile.epochs_for(n_train, cfg.profile.experiment_steps)
+def experiment_budget(cfg: BuildConfig, n_train: int) -> tuple[int, int]:
+    """``(steps, eval_every)`` of each experiment run: the profile's experiment budget
+    (``--epochs`` overrides it as it does the baseline's)."""
+    return budget(cfg, n_train, cfg.profile.experiment_steps)
+
+
+def experiment_learning_rate(cfg: BuildConfig) -> float:
+    """Adam's learning rate in each experiment run: the profile's, else the build's."""
+    rate = cfg.profile.experiment_learning_rate
+    return cfg.learning_rate if rate is None else rate
 
 
 def experiment_seeds(cfg: BuildConfig) -> list[int]:

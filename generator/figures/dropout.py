@@ -80,20 +80,22 @@ def in_action(inference: Any, keep: Any, training: Any, out: PathLike, *, rate: 
 
 
 @style.styled
-def learning_curves(loss: Any, val_loss: Any, accuracy: Any, val_accuracy: Any, out: PathLike, *,
-                    rates: Sequence[float]) -> None:
-    """Loss and accuracy per epoch for each dropout rate: training (solid, measured with dropout
-    on) and validation (dashed). Arrays ``(R, S, E)``: rates × seeds × epochs; the line is the
-    mean over seeds, the band its min–max."""
+def learning_curves(loss: Any, val_loss: Any, accuracy: Any, val_accuracy: Any, step: Any,
+                    out: PathLike, *, rates: Sequence[float]) -> None:
+    """Loss and accuracy during training for each dropout rate: training (solid, measured with
+    dropout on) and validation (dashed). Arrays ``(R, S, E)``: rates × seeds × evaluation points;
+    ``step`` ``(E,)`` is the training step of each point. The line is the mean over seeds, the
+    band its min–max."""
     arrays = [style.finite_array(a, n, 3) for a, n in ((loss, "loss"), (val_loss, "val_loss"),
                                             (accuracy, "accuracy"), (val_accuracy, "val_accuracy"))]
     shape = arrays[0].shape
-    if any(a.shape != shape for a in arrays) or shape[0] != len(rates):
+    steps = np.asarray(step).reshape(-1)
+    if any(a.shape != shape for a in arrays) or shape[0] != len(rates) or steps.shape != shape[2:]:
         raise ValueError(f"Invalid curves. Expected four arrays of one shape (R, S, E) with R = "
-                         f"len(rates). Received: shapes={[a.shape for a in arrays]}, rates={len(rates)}")
+                         f"len(rates) and E = len(step). Received: shapes="
+                         f"{[a.shape for a in arrays]}, rates={len(rates)}, step={steps.shape}")
     from matplotlib.lines import Line2D
 
-    epochs = np.arange(1, shape[2] + 1)
     fig = style.new_figure((10.0, 3.8))
     ax_loss, ax_acc = fig.subplots(1, 2)
     for ax, (train, val), name in ((ax_loss, arrays[:2], "loss"), (ax_acc, arrays[2:], "accuracy")):
@@ -101,15 +103,15 @@ def learning_curves(loss: Any, val_loss: Any, accuracy: Any, val_accuracy: Any, 
             colour = RATE_COLOURS[i % len(RATE_COLOURS)]
             for data, dash, face in ((train[i], "-", colour), (val[i], "--", "white")):
                 marker = ("o" if dash == "-" else "s") if shape[2] <= 30 else None
-                ax.plot(epochs, data.mean(axis=0), color=colour, linestyle=dash, linewidth=1.5,
+                ax.plot(steps, data.mean(axis=0), color=colour, linestyle=dash, linewidth=1.5,
                         marker=marker, markersize=4, markerfacecolor=face, zorder=3)
                 if shape[1] > 1:
-                    ax.fill_between(epochs, data.min(axis=0), data.max(axis=0), color=colour,
+                    ax.fill_between(steps, data.min(axis=0), data.max(axis=0), color=colour,
                                     alpha=0.12, linewidth=0, zorder=2)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("training step")
         ax.set_ylabel(name)
         if shape[2] <= 12:
-            ax.set_xticks(epochs)
+            ax.set_xticks(steps)
         _clean_axes(ax)
     handles = [Line2D([], [], color=RATE_COLOURS[i % len(RATE_COLOURS)], linewidth=2, label=f"p = {r:g}")
                for i, r in enumerate(rates)]

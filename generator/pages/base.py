@@ -56,3 +56,17 @@ def common_context(report: dict, slug: str) -> dict:
         "layers": {row["name"]: row for row in report["model"]["layers"]},
         "full_mnist": report["dataset"]["name"] == "mnist",
     }
+
+
+def schedule_note(spec, baseline_spec) -> dict:
+    """How an experiment's schedule differs from the baseline's (for the pages' note on why
+    experiments may use a larger learning rate over fewer steps)."""
+    return {
+        "learning_rate": float(spec.learning_rate),
+        "steps": int(spec.steps),
+        "baseline_learning_rate": float(baseline_spec.learning_rate),
+        "baseline_steps": int(baseline_spec.steps),
+        "learning_rate_ratio": float(spec.learning_rate) / float(baseline_spec.learning_rate),
+        "higher_learning_rate": float(spec.learning_rate) > float(baseline_spec.learning_rate),
+        "same_learning_rate": float(spec.learning_rate) == float(baseline_spec.learning_rate),
+    }

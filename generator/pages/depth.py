@@ -8,7 +8,7 @@ import numpy as np
 from generator.experiments.depth import GROUP
 from generator.experiments.summary import MIN_DIFFERENCE, SE_FACTOR, compare, select, summarise, values
 from generator.figures.render import FigureJob
-from generator.pages.base import BuildContext, PageData
+from generator.pages.base import BuildContext, PageData, schedule_note
 from generator.pages.data import load_ilsvrc
 from generator.report import run_entry
 
@@ -81,7 +81,7 @@ def steps_between(variant_rows: list[dict]) -> list[dict]:
     return steps
 
 
-def receptive_field_table(variant_rows: list[dict]) -> list[dict]:
+def receptive_field_table(variant_rows: list[dict], image_size: int) -> list[dict]:
     """Every spatial layer once, with its receptive field and the variants that have it.
 
     A layer's receptive field depends only on the layers before it, so it must be the
@@ -92,6 +92,7 @@ def receptive_field_table(variant_rows: list[dict]) -> list[dict]:
         for row in v["layers"]:
             entry = table.setdefault(row["name"], {"name": row["name"], "type": row["type"],
                                                    "receptive_field": row["receptive_field"],
+                                                   "whole_image": row["receptive_field"] >= image_size,
                                                    "in_variants": []})
             if entry["receptive_field"] != row["receptive_field"]:
                 raise ValueError(f"receptive field of {row['name']} differs between variants: "
@@ -138,12 +139,13 @@ def analyse(ctx: BuildContext) -> PageData:
     rows = variants(entries, layers_by_blocks)
     ilsvrc = ilsvrc_numbers(load_ilsvrc())
     image_size = int(ctx.dataset.x_test.shape[1])
-    rf_table = receptive_field_table(rows)
+    rf_table = receptive_field_table(rows, image_size)
     numbers = {
         "group": GROUP,
         "variants": rows,
         "steps": steps_between(rows),
         "seeds": sorted({r.spec.seed for r in runs}),
+        "several_seeds": len({r.spec.seed for r in runs}) > 1,
         "schedule": ({k: entries[0][k] for k in ("epochs", "steps", "batch_size", "learning_rate", "dropout")}
                      if entries else None),
         "image_size": image_size,
@@ -151,6 +153,7 @@ def analyse(ctx: BuildContext) -> PageData:
         "layer2_vs_layer1": _layer2_vs_layer1(rows, image_size),
         "rules": {"se_factor": SE_FACTOR, "difference_floor_pp": 100 * MIN_DIFFERENCE},
         "ilsvrc": ilsvrc,
+        "schedule_note": schedule_note(runs[0].spec, ctx.baseline.spec) if runs else None,
     }
     figures = []
     if rows:
@@ -178,7 +181,7 @@ def _ablation_figure(rows: list[dict]) -> FigureJob:
 
 
 def _rf_figure(image: np.ndarray, rows: list[dict]) -> FigureJob:
-    names = [row["name"] for row in receptive_field_table(rows)]
+    names = [row["name"] for row in receptive_field_table(rows, int(np.asarray(image).shape[0]))]
     rf = np.zeros((len(rows), len(names)), np.int64)  # 0: the variant has no such layer
     for i, v in enumerate(rows):
         for row in v["layers"]:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from generator.figures.render import FigureJob
-from generator.pages.base import BuildContext, PageData, common_context
+from generator.pages.base import BuildContext, PageData, common_context, schedule_note
 
 FIG = "figures/dropout"
 DRAW = "generator.figures.dropout"
@@ -211,7 +211,10 @@ def analyse(ctx: BuildContext) -> PageData:
         "rates": rates,
         "seeds": seeds,
         "n_seeds": n_seeds,
-        "epochs": int(first.spec.epochs),
+        "several_seeds": n_seeds > 1,
+        "epochs": float(first.record["epochs"]),
+        "eval_every": int(first.spec.eval_every),
+        "schedule_note": schedule_note(first.spec, ctx.baseline.spec),
         "steps": int(first.record["steps"]),
         "batch_size": int(first.spec.batch_size),
         "learning_rate": float(first.spec.learning_rate),
@@ -225,6 +228,7 @@ def analyse(ctx: BuildContext) -> PageData:
         "demo": demo_numbers,
     }
     curve_arrays = {m: np.array(curves[m], dtype=np.float32) for m in METRICS}
+    curve_arrays["step"] = np.array(first.record["history"]["step"], dtype=np.int64)
     figures = [
         FigureJob(f"{FIG}/in_action.png", f"{DRAW}:in_action", demo_arrays, {"rate": baseline_rate}),
         FigureJob(f"{FIG}/learning_curves.png", f"{DRAW}:learning_curves", curve_arrays, {"rates": rates}),

@@ -282,6 +282,8 @@ def analyse(ctx: BuildContext) -> PageData:
                         round(min(1.0, featurevis.DEFAULT.start_mean + featurevis.DEFAULT.start_spread), 3)],
         "frame_ink": float(fv["conv2_images"][:, frame_mask].mean()),
         "centre_ink": float(fv["conv2_images"][:, ~frame_mask].mean()),
+        "frame_darker": bool(fv["conv2_images"][:, frame_mask].mean()
+                             < fv["conv2_images"][:, ~frame_mask].mean()),
         "more_ink_than_digits": bool(fv["conv2_images"].mean() > test_ink),
         "test_images": int(len(y_test)),
         "settings": asdict(featurevis.DEFAULT),

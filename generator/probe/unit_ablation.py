@@ -32,7 +32,7 @@ FRACTIONS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9
 DRAWS = 5
 SEED = 0
 #: Training images used for the inference-mode fit (seeded subset when there are more).
-MAX_TRAIN = 10_000
+MAX_TRAIN = 2_000
 
 
 def cache_path(model_path: Path, fingerprint: str) -> Path:

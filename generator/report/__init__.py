@@ -49,8 +49,10 @@ def run_entry(run) -> dict:
         "id": run.spec.id,
         "group": run.spec.group,
         "config_hash": run.key,
-        **{k: spec[k] for k in ("conv_blocks", "dropout", "seed", "epochs", "batch_size", "learning_rate")},
-        "steps": rec["steps"],
+        **{k: spec[k] for k in ("conv_blocks", "dropout", "seed", "steps", "eval_every", "batch_size",
+                                "learning_rate")},
+        # passes over the training images (fractional: a run may stop mid-epoch)
+        "epochs": rec["epochs"],
         "params": rec["params"],
         "test_accuracy": rec["test_accuracy"],
         "test_loss": rec["test_loss"],

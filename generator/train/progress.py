@@ -1,4 +1,4 @@
-"""Training progress: a rich bar on a terminal, plain per-epoch lines otherwise."""
+"""Training progress: a rich bar on a terminal, plain lines at each evaluation otherwise."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import time
 
 
 class Progress:
-    """Reports one run's progress; used as ``on_batch`` / ``on_epoch`` hooks of the loop."""
+    """Reports one run's progress; used as the ``on_batch`` / ``on_eval`` hooks of the loop."""
 
-    def __init__(self, label: str, epochs: int, steps_per_epoch: int, stream=None):
-        self.label, self.epochs, self.steps_per_epoch = label, epochs, steps_per_epoch
+    def __init__(self, label: str, steps: int, steps_per_epoch: float, stream=None):
+        self.label, self.steps, self.steps_per_epoch = label, steps, steps_per_epoch
         self.stream = stream or sys.stderr
         self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
         self.bar = None
@@ -25,24 +25,24 @@ class Progress:
                            TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
                            console=Console(file=self.stream))
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=self.epochs * self.steps_per_epoch, info="")
+            self.task = self.bar.add_task(self.label, total=self.steps, info="")
         else:
-            print(f"training {self.label}: {self.epochs} epoch(s) × {self.steps_per_epoch} steps",
-                  file=self.stream, flush=True)
+            print(f"training {self.label}: {self.steps} steps "
+                  f"({self.steps / self.steps_per_epoch:.1f} epochs)", file=self.stream, flush=True)
         return self
 
     def on_batch(self, step: int) -> None:
         if self.bar is not None:
             self.bar.update(self.task, completed=step)
 
-    def on_epoch(self, epoch: int, logs: dict) -> None:
-        info = f"loss {logs['loss']:.4f} · val_acc {logs['val_accuracy']:.4f}"
+    def on_eval(self, step: int, logs: dict) -> None:
+        info = (f"epoch {step / self.steps_per_epoch:.1f} · loss {logs['loss']:.4f} · "
+                f"val_acc {logs['val_accuracy']:.4f}")
         if self.bar is not None:
-            self.bar.update(self.task, completed=(epoch + 1) * self.steps_per_epoch,
-                            info=f"epoch {epoch + 1}/{self.epochs} · {info}")
+            self.bar.update(self.task, completed=step, info=info)
         else:
             elapsed = time.perf_counter() - self.start
-            print(f"  {self.label} epoch {epoch + 1}/{self.epochs}: {info} ({elapsed:.0f} s)",
+            print(f"  {self.label} step {step}/{self.steps}: {info} ({elapsed:.0f} s)",
                   file=self.stream, flush=True)
 
     def __exit__(self, *exc):

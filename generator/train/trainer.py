@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sys
 import time
@@ -96,15 +95,14 @@ def _train(spec: RunSpec, dataset, cache: RunCache, key: str, log) -> CacheEntry
     x_train, y_train = as_input(dataset.x_train), dataset.y_train.astype(np.int64)
     x_val, y_val = as_input(dataset.x_val), dataset.y_val.astype(np.int64)
     x_test, y_test = as_input(dataset.x_test), dataset.y_test.astype(np.int64)
-    steps = math.ceil(len(x_train) / spec.batch_size)
 
     start = time.perf_counter()
     try:
-        with Progress(spec.id, spec.epochs, steps) as progress:
-            history = loop.fit(model, x_train, y_train, x_val, y_val, epochs=spec.epochs,
-                               batch_size=spec.batch_size, seed=spec.seed,
-                               learning_rate=spec.learning_rate,
-                               on_batch=progress.on_batch, on_epoch=progress.on_epoch)
+        with Progress(spec.id, spec.steps, len(x_train) / spec.batch_size) as progress:
+            history = loop.fit(model, x_train, y_train, x_val, y_val, steps=spec.steps,
+                               eval_every=spec.eval_every, batch_size=spec.batch_size,
+                               seed=spec.seed, learning_rate=spec.learning_rate,
+                               on_batch=progress.on_batch, on_eval=progress.on_eval)
     except (tf.errors.OpError, ValueError) as exc:
         raise TrainingError(f"training {spec.id} failed: {exc}".splitlines()[0]) from None
     train_seconds = time.perf_counter() - start
@@ -117,12 +115,13 @@ def _train(spec: RunSpec, dataset, cache: RunCache, key: str, log) -> CacheEntry
         "data_fingerprint": dataset.fingerprint,
         "versions": library_versions(),
         "code_version": MODEL_CODE_VERSION,
-        "steps": steps * spec.epochs,
+        "steps": spec.steps,
+        "epochs": round(spec.steps * spec.batch_size / len(x_train), 3),
         "history": history,
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "train_seconds": round(train_seconds, 2),
-        "train_images_per_second": round(len(x_train) * spec.epochs / train_seconds, 1),
+        "train_images_per_second": round(spec.steps * spec.batch_size / train_seconds, 1),
         "params": int(model.count_params()),
         "layers": layer_table(model),
     }
