@@ -62,7 +62,7 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.add_argument("--quick", action="store_true", help="short mode (CI): small data, one "
                        "repeat, quick profile")
-    bench.add_argument("--repeats", default="3", metavar="N", help="repeats per measurement (default 3)")
+    bench.add_argument("--repeats", default="5", metavar="N", help="repeats per measurement (default 5)")
     bench.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
 
     d = sub.add_parser("deploy", help="publish the built site to GitHub Pages (mkdocs gh-deploy)",

@@ -456,3 +456,34 @@ def test_validation_fraction_too_small_for_data(tmp_path: Path) -> None:
     write_mnist_dir(tmp_path)
     with pytest.raises(DataError, match=r"leaves 100 training and 0 validation"):
         load(data_dir=tmp_path, validation_fraction=0.001)
+
+
+def test_unreachable_download_host_fails_before_importing_keras(monkeypatch):
+    import socket
+
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+
+    def refuse(address, timeout=None):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    with pytest.raises(OSError, match="storage.googleapis.com is unreachable"):
+        keras_mnist._keras_load_data()
+    # behind a proxy the host need not resolve here: no check
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert keras_mnist._check_reachable() is None
+
+
+def test_auto_falls_back_at_once_when_offline(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(socket, "create_connection",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    warnings: list[str] = []
+    ds = load("auto", warn=warnings.append)
+    assert ds.name == "mnist-5k"
+    assert len(warnings) == 1 and "unreachable" in warnings[0]

@@ -176,9 +176,10 @@ def _fake_layers(blocks: int) -> list[dict]:
     ]
 
 
-def _run(id_, group, blocks, dropout, seed, accuracy, *, steps=360, gap=0.02, seconds=12.5):
+def _run(id_, group, blocks, dropout, seed, accuracy, *, steps=360, gap=0.02, seconds=12.5,
+         learning_rate=1e-4):
     spec = RunSpec(id=id_, group=group, conv_blocks=blocks, dropout=dropout, seed=seed, steps=steps,
-                   eval_every=72, batch_size=50, learning_rate=1e-4)
+                   eval_every=72, batch_size=50, learning_rate=learning_rate)
     record = fake_record(spec, accuracy)
     record.update(params=PARAMS_BY_HAND[blocks], layers=_fake_layers(blocks), train_seconds=seconds,
                   history={"step": [72, steps], "loss": [0.5, 0.2], "val_loss": [0.5, 0.3], "accuracy": [0.9, 0.95 + gap],
@@ -187,7 +188,8 @@ def _run(id_, group, blocks, dropout, seed, accuracy, *, steps=360, gap=0.02, se
                       record, trained_now=False)
 
 
-def fake_ablation_context(dataset, *, baseline=0.9731, depth=None, dropout_gaps=None):
+def fake_ablation_context(dataset, *, baseline=0.9731, depth=None, dropout_gaps=None,
+                          experiment_learning_rate=1e-4):
     """A build context with a baseline, the depth ablation (``depth``: blocks → accuracies per
     seed) and optionally the dropout experiment (``dropout_gaps``: rate → gaps per seed)."""
     from generator.pages.base import BuildContext
@@ -196,7 +198,8 @@ def fake_ablation_context(dataset, *, baseline=0.9731, depth=None, dropout_gaps=
     cfg = BuildConfig(profile=PROFILES["standard"], dataset="mnist-5k", root=Path("/nonexistent"))
     runs = [_run("baseline-s0", "baseline", 2, 0.5, 0, baseline, steps=1224)]
     for blocks, accs in depth.items():
-        runs += [_run(f"depth-{blocks}conv-s{s}", "depth", blocks, 0.5, s, a, seconds=10.0 * blocks + s)
+        runs += [_run(f"depth-{blocks}conv-s{s}", "depth", blocks, 0.5, s, a, seconds=10.0 * blocks + s,
+                      learning_rate=experiment_learning_rate)
                  for s, a in enumerate(accs)]
     for rate, gaps in (dropout_gaps or {}).items():
         runs += [_run(f"dropout-{rate:g}-s{s}", "dropout", 2, rate, s, 0.97, gap=g) for s, g in enumerate(gaps)]
@@ -350,6 +353,20 @@ def test_depth_page_renders_report_numbers(report, lang):
         assert row["source"] in text
     assert "**mnist-5k**" in text
     assert "14×14" in text and "5×5" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_depth_page_explains_a_larger_experiment_learning_rate(tiny_dataset, report, lang):
+    page = next(p for p in PAGES if p.slug == "depth")
+    same = render_page("depth", lang, page.load().context(report))
+    faster = fake_ablation_report(tiny_dataset, experiment_learning_rate=2e-3)
+    note = faster["pages"]["depth"]["schedule_note"]
+    assert note["higher_learning_rate"] and note["learning_rate_ratio"] == pytest.approx(20.0)
+    assert (note["steps"], note["baseline_steps"]) == (360, 1224)
+    text = render_page("depth", lang, page.load().context(faster))
+    marker = {"en": "Why a larger learning rate", "zh-TW": "為什麼學習率比基準模型大"}[lang]
+    assert marker not in same and marker in text
+    assert "20" in text.split(marker)[1].split("\n")[0] and "1,224" in text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

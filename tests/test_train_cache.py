@@ -82,3 +82,44 @@ def test_second_train_is_a_cache_hit_and_force_retrains(tiny_dataset, tmp_path, 
     # seeded and deterministic: retraining gives the same numbers
     assert third.record["test_accuracy"] == first.record["test_accuracy"]
     np.testing.assert_allclose(third.record["history"]["loss"], first.record["history"]["loss"])
+
+
+def test_a_run_stops_mid_epoch_and_records_each_evaluation_point(tiny_dataset):
+    """Budgets are steps: 6 steps of 50 on 200 images is 1.5 passes, evaluated at 4 and 6."""
+    from generator.model.cnn import build_model
+    from generator.train import loop
+    from generator.train.trainer import as_input, import_keras
+
+    keras, _ = import_keras()
+    keras.utils.set_random_seed(0)
+    model = build_model()
+    x, y = as_input(tiny_dataset.x_train), tiny_dataset.y_train.astype("int64")
+    assert len(x) == 200
+    seen: list[int] = []
+    history = loop.fit(model, x, y, as_input(tiny_dataset.x_val), tiny_dataset.y_val.astype("int64"),
+                       steps=6, eval_every=4, batch_size=50, seed=0, learning_rate=1e-4,
+                       on_batch=seen.append)
+    assert seen == [1, 2, 3, 4, 5, 6]
+    assert history["step"] == [4, 6]
+    assert all(len(history[k]) == 2 for k in ("loss", "accuracy", "val_loss", "val_accuracy"))
+    with pytest.raises(ValueError, match="Received: steps=0"):
+        loop.fit(model, x, y, x, y, steps=0, eval_every=1, batch_size=50, seed=0, learning_rate=1e-4)
+
+
+def test_budgets_are_steps_and_epochs_override_them():
+    from generator.config import PROFILES, BuildConfig
+    from generator.experiments.registry import (baseline_spec, eval_interval, experiment_budget,
+                                                steps_per_epoch)
+
+    assert steps_per_epoch(3600, 50) == 72 and steps_per_epoch(54_000, 50) == 1080
+    assert steps_per_epoch(3601, 50) == 73
+    # at most one evaluation per epoch; short runs still get several points
+    assert eval_interval(600, 3600, 50) == 72
+    assert eval_interval(48, 3600, 50) == 12
+    assert eval_interval(600, 54_000, 50) == 150
+    cfg = BuildConfig(profile=PROFILES["standard"])
+    for n_train in (3600, 54_000):  # the same budget on either data set
+        assert baseline_spec(cfg, n_train).steps == PROFILES["standard"].steps
+        assert experiment_budget(cfg, n_train)[0] == PROFILES["standard"].experiment_steps
+    two = cfg.with_(epochs=2)
+    assert baseline_spec(two, 3600).steps == 144 and experiment_budget(two, 54_000)[0] == 2160
