@@ -101,3 +101,22 @@ def test_table_csv_from_columns():
                       "curve": np.zeros((2, 3)), "other": np.arange(5)}).decode()
     assert text.splitlines() == ["stage,acc", "pixels,0.5", "fc1,0.75"]
     assert table_csv({"image": np.zeros((28, 28))}) is None
+
+
+@pytest.mark.parametrize("value, text", [(8.3333, "8.3"), (0.0444, "0.044"), (16.67, "17"),
+                                         (0.6667, "0.67"), (1234.5, "1,234"), (0, "0")])
+def test_sig_keeps_two_significant_digits_without_exponents(value, text):
+    from generator.pages.render import sig
+
+    assert sig(value) == text
+
+
+def test_pages_state_steps_and_fractional_epochs(report):
+    """A run may stop mid-epoch: the pages give its steps and passes over the training images."""
+    from generator.pages.render import sig
+
+    base = report["runs"][0]
+    page = next(p for p in PAGES if p.slug == "index")
+    for lang in LANGUAGES:
+        text = render_page("index", lang, page.load().context(report))
+        assert f"{base['steps']:,}" in text and sig(base["epochs"]) in text

@@ -123,3 +123,16 @@ def test_budgets_are_steps_and_epochs_override_them():
         assert experiment_budget(cfg, n_train)[0] == PROFILES["standard"].experiment_steps
     two = cfg.with_(epochs=2)
     assert baseline_spec(two, 3600).steps == 144 and experiment_budget(two, 54_000)[0] == 2160
+
+
+def test_learning_curves_score_a_capped_stratified_validation_subset(tiny_dataset, tmp_path, monkeypatch):
+    from generator.train import trainer
+
+    monkeypatch.setattr(trainer, "MAX_VAL_IMAGES", 10)
+    spec = RunSpec(id="v", group="baseline", conv_blocks=1, dropout=0.5, seed=0, steps=1,
+                   eval_every=1, batch_size=50, learning_rate=1e-4)
+    run = trainer.train_or_load(spec, tiny_dataset, RunCache(tmp_path, warn=pytest.fail),
+                                log=lambda m: None)
+    assert len(tiny_dataset.y_val) > 10 and run.record["val_images"] == 10
+    # the validation accuracy is a fraction of those 10 images
+    assert round(run.record["history"]["val_accuracy"][0] * 10, 6) % 1 == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 #: Bump when the model or training code changes in a way that changes results:
 #: it is part of every cache key.
-MODEL_CODE_VERSION = 2
+MODEL_CODE_VERSION = 3
 
 CONV_FILTERS = (32, 64, 128)
 

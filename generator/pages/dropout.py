@@ -68,6 +68,14 @@ def _verdict(diff: float, threshold: float | None, names=("better", "worse", "ti
     return names[2]
 
 
+def validation_images(runs, default: int) -> int:
+    """Validation images behind the runs' histories; they must agree between runs."""
+    counts = {int(r.record.get("val_images", default)) for r in runs}
+    if len(counts) != 1:
+        raise ValueError(f"dropout runs were validated on different numbers of images: {sorted(counts)}")
+    return counts.pop()
+
+
 def analyse(ctx: BuildContext) -> PageData:
     from generator.experiments.dropout import GROUP
     from generator.probe.unit_ablation import DRAWS, unit_ablation
@@ -152,7 +160,8 @@ def analyse(ctx: BuildContext) -> PageData:
     best = max(table, key=lambda row: row["test_accuracy"]["mean"])
     n_test = len(ctx.dataset.y_test)
     # a gap counts as overfitting only above 1 point and above the validation set's sampling noise
-    n_val = len(ctx.dataset.y_val)
+    # the validation images each run's history was scored on (records before the cap: all)
+    n_val = int(validation_images(runs, len(ctx.dataset.y_val)))
     val_acc = base["val_accuracy"]["mean"]
     val_se = math.sqrt(max(val_acc * (1 - val_acc), 0.0) / n_val)
     overfit_threshold = max(OVERFIT_GAP, 2 * val_se)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,16 @@ def num(value, digits: int | None = None) -> str:
     if digits is None:
         return f"{int(value):,}"
     return f"{float(value):,.{digits}f}"
+
+
+def sig(value, digits: int = 2) -> str:
+    """About ``digits`` significant digits, never in exponent form: 8.333 → '8.3',
+    0.0444 → '0.044', 16.7 → '17'."""
+    v = float(value)
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
+    return f"{v:,.{decimals}f}"
 
 
 def shape(value) -> str:
@@ -39,7 +50,7 @@ def environment():
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update(pct=pct, num=num, shape=shape)
+    env.filters.update(pct=pct, num=num, sig=sig, shape=shape)
     return env
 
 

@@ -56,6 +56,7 @@ def run_entry(run) -> dict:
         "params": rec["params"],
         "test_accuracy": rec["test_accuracy"],
         "test_loss": rec["test_loss"],
+        "val_images": rec.get("val_images"),
         "history": rec["history"],
         "train_seconds": rec["train_seconds"],
         "train_images_per_second": rec["train_images_per_second"],

@@ -28,7 +28,7 @@ class Progress:
             self.task = self.bar.add_task(self.label, total=self.steps, info="")
         else:
             print(f"training {self.label}: {self.steps} steps "
-                  f"({self.steps / self.steps_per_epoch:.1f} epochs)", file=self.stream, flush=True)
+                  f"({self.steps / self.steps_per_epoch:.2g} epochs)", file=self.stream, flush=True)
         return self
 
     def on_batch(self, step: int) -> None:
@@ -36,7 +36,7 @@ class Progress:
             self.bar.update(self.task, completed=step)
 
     def on_eval(self, step: int, logs: dict) -> None:
-        info = (f"epoch {step / self.steps_per_epoch:.1f} · loss {logs['loss']:.4f} · "
+        info = (f"epoch {step / self.steps_per_epoch:.2g} · loss {logs['loss']:.4f} · "
                 f"val_acc {logs['val_accuracy']:.4f}")
         if self.bar is not None:
             self.bar.update(self.task, completed=step, info=info)
