@@ -12,8 +12,9 @@ def test_bench_short_mode(tiny_dataset):
     t = throughput.measure(tiny_dataset.x_train[:100], tiny_dataset.y_train[:100], repeats=1,
                            log=lambda m: None)
     for key in ("train_images_per_second", "reference_images_per_second",
-                "keras_fit_images_per_second"):
+                "keras_fit_images_per_second", "inference_images_per_second"):
         assert t[key] > 0
+    assert t["best"]["train_images_per_second"] >= t["train_images_per_second"]
     assert t["ratio"] == pytest.approx(t["train_images_per_second"] / t["reference_images_per_second"],
                                        rel=1e-2)
     b = builds.measure(REPO, profile="quick", dataset="mnist-5k", warm_repeats=1, log=lambda m: None)
@@ -35,3 +36,8 @@ def test_full_mnist_estimate_counts_each_run_once():
     p = PROFILES["standard"]
     assert est["images"] < 54_000 * est["runs"]
     assert est["images"] % p.batch_size == 0 and est["images"] >= p.steps * p.batch_size
+    # with the scoring throughput, every run's validation points and test score are added
+    both = full_mnist_estimate(1000.0, "standard", inference_images_per_second=2000.0)
+    assert both["scored_images"] >= est["runs"] * 10_000
+    assert both["estimated_training_seconds"] == round(
+        est["images"] / 1000.0 + both["scored_images"] / 2000.0, 0)

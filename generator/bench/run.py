@@ -9,19 +9,29 @@ import sys
 from pathlib import Path
 
 
-def full_mnist_estimate(images_per_second: float, profile: str = "standard") -> dict:
-    """Training time of a profile on full MNIST (54,000 training images), estimated from the
-    measured throughput and the runs the build would train (shared runs counted once)."""
+def full_mnist_estimate(images_per_second: float, profile: str = "standard", *,
+                        inference_images_per_second: float | None = None) -> dict:
+    """Training time of a profile on full MNIST (54,000 training, 6,000 validation and 10,000
+    test images), estimated from the measured throughputs and the runs the build would train
+    (shared runs counted once): the optimizer steps, and, when the inference throughput is
+    given, each run's validation points and its test-set score."""
     from generator.config import PROFILES, BuildConfig
     from generator.experiments.registry import runs_for
+    from generator.train.trainer import MAX_VAL_IMAGES
 
-    n_train = 54_000
+    n_train, n_val, n_test = 54_000, 6_000, 10_000
     specs = runs_for(BuildConfig(profile=PROFILES[profile]), n_train)
     unique = {tuple(sorted((k, v) for k, v in s.as_dict().items() if k not in ("id", "group")))
               for s in specs}
-    images = sum(dict(u)["steps"] * dict(u)["batch_size"] for u in unique)
-    return {"profile": profile, "runs": len(unique), "images": images,
-            "estimated_training_seconds": round(images / images_per_second, 0)}
+    runs = [dict(u) for u in unique]
+    images = sum(r["steps"] * r["batch_size"] for r in runs)
+    scored = sum(-(-r["steps"] // r["eval_every"]) * min(n_val, MAX_VAL_IMAGES) + n_test for r in runs)
+    seconds = images / images_per_second
+    if inference_images_per_second:
+        seconds += scored / inference_images_per_second
+    return {"profile": profile, "runs": len(runs), "images": images,
+            "scored_images": scored if inference_images_per_second else None,
+            "estimated_training_seconds": round(seconds, 0)}
 
 
 def run_bench(repo: Path, *, quick: bool = False, repeats: int = 3, log=print) -> dict:
@@ -42,7 +52,8 @@ def run_bench(repo: Path, *, quick: bool = False, repeats: int = 3, log=print) -
                                       dataset="mnist-5k", warm_repeats=1 if quick else repeats,
                                       log=log)
     result["full_mnist_estimate"] = full_mnist_estimate(
-        result["throughput"]["train_images_per_second"])
+        result["throughput"]["train_images_per_second"],
+        inference_images_per_second=result["throughput"]["inference_images_per_second"])
     return result
 
 
@@ -52,6 +63,8 @@ def table(result: dict) -> str:
         ("training, our trainer", f"{t['train_images_per_second']:.0f} img/s"),
         ("training, plain tf.function loop", f"{t['reference_images_per_second']:.0f} img/s"),
         ("training, keras fit (default)", f"{t['keras_fit_images_per_second']:.0f} img/s"),
+        ("scoring (dropout off)", f"{t['inference_images_per_second']:.0f} img/s"
+         if "inference_images_per_second" in t else "—"),
         ("ours / plain loop (medians)", f"{t['ratio']:.2f}×"),
         ("ours / plain loop (best runs)", f"{t['best']['ratio']:.2f}×" if "best" in t else "—"),
         (f"cold build ({b['profile']}, {b['dataset']})", f"{b['cold_build_seconds']:.1f} s"),

@@ -73,13 +73,26 @@ def keras_fit(x, y, batch_size: int, seed: int = 0) -> float:
     return len(x) / (time.perf_counter() - start)
 
 
+def inference(x, y, batch_size: int, seed: int = 0) -> float:
+    """Images per second of scoring with dropout off (:func:`generator.train.loop.predict`),
+    as a build does for validation points, test accuracy and the probes."""
+    _setup(seed)
+    from generator.model.cnn import build_model
+    from generator.train import loop
+
+    model = build_model()
+    start = time.perf_counter()
+    loop.predict(model, x)
+    return len(x) / (time.perf_counter() - start)
+
+
 def measure(x_uint8: np.ndarray, y: np.ndarray, *, batch_size: int = 50, repeats: int = 3,
             log=print) -> dict:
     """Medians over ``repeats`` alternating runs of each trainer, after one warm-up."""
     from generator.train.trainer import as_input
 
     x, y = as_input(x_uint8), y.astype(np.int64)
-    trainers = {"train": ours, "reference": reference, "keras_fit": keras_fit}
+    trainers = {"train": ours, "reference": reference, "keras_fit": keras_fit, "inference": inference}
     for fn in trainers.values():  # warm-up: TensorFlow's one-off start-up costs
         fn(x[: batch_size * 2], y[: batch_size * 2], batch_size)
     samples: dict[str, list[float]] = {k: [] for k in trainers}
@@ -98,6 +111,7 @@ def measure(x_uint8: np.ndarray, y: np.ndarray, *, batch_size: int = 50, repeats
         "train_images_per_second": round(med["train"], 1),
         "reference_images_per_second": round(med["reference"], 1),
         "keras_fit_images_per_second": round(med["keras_fit"], 1),
+        "inference_images_per_second": round(med["inference"], 1),
         "ratio": round(med["train"] / med["reference"], 3),
         "keras_fit_ratio": round(med["keras_fit"] / med["reference"], 3),
         "best": {"train_images_per_second": round(best["train"], 1),
