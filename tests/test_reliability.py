@@ -668,8 +668,9 @@ def test_auto_falls_back_at_the_cli_when_mnist_cannot_be_downloaded(tmp_path):
 
 
 def test_auto_gives_up_a_stalled_download_promptly(tmp_path, monkeypatch):
-    """The real Keras downloader on a network that never answers: the connection attempt
-    carries a timeout (urlretrieve has none of its own) and auto falls back to mnist-5k."""
+    """A network that never answers: the connection attempt (the reachability check before
+    Keras' downloader, which has no timeout of its own) carries a timeout, and auto falls back
+    to mnist-5k."""
     from generator import data
     from generator.data import keras_mnist
 
@@ -693,7 +694,7 @@ def test_auto_gives_up_a_stalled_download_promptly(tmp_path, monkeypatch):
     assert ds.name == "mnist-5k" and len(warnings) == 1 and "timed out" in warnings[0]
     assert timeouts and all(t == keras_mnist.DOWNLOAD_TIMEOUT for t in timeouts)
     assert socket.getdefaulttimeout() is None  # restored
-    assert time.perf_counter() - start < 60  # (importing Keras is most of it)
+    assert time.perf_counter() - start < 60
 
 
 # ------------------------------------------------------------------ two cold builds of the whole site

@@ -112,8 +112,8 @@ def _check_reachable() -> None:
         return
     try:
         socket.create_connection(DOWNLOAD_HOST, timeout=DOWNLOAD_TIMEOUT).close()
-    except OSError:
-        raise ConnectionError(f"offline? {DOWNLOAD_HOST[0]} is unreachable") from None
+    except OSError as exc:
+        raise ConnectionError(f"{DOWNLOAD_HOST[0]} is unreachable: {exc}") from None
 
 
 def _display(path: Path) -> str:
