@@ -16,7 +16,7 @@ def full_mnist_estimate(images_per_second: float, profile: str = "standard", *,
     (shared runs counted once): the optimizer steps, and, when the inference throughput is
     given, each run's validation points and its test-set score."""
     from generator.config import PROFILES, BuildConfig
-    from generator.experiments.registry import runs_for
+    from generator.experiments.registry import eval_points, runs_for
     from generator.train.trainer import MAX_VAL_IMAGES
 
     n_train, n_val, n_test = 54_000, 6_000, 10_000
@@ -25,7 +25,8 @@ def full_mnist_estimate(images_per_second: float, profile: str = "standard", *,
               for s in specs}
     runs = [dict(u) for u in unique]
     images = sum(r["steps"] * r["batch_size"] for r in runs)
-    scored = sum(-(-r["steps"] // r["eval_every"]) * min(n_val, MAX_VAL_IMAGES) + n_test for r in runs)
+    scored = sum(eval_points(r["steps"], r["eval_every"]) * min(n_val, MAX_VAL_IMAGES) + n_test
+                 for r in runs)
     seconds = images / images_per_second
     if inference_images_per_second:
         seconds += scored / inference_images_per_second

@@ -25,12 +25,13 @@ def _setup(seed: int):
 def ours(x, y, batch_size: int, seed: int = 0) -> float:
     """Images per second of :func:`generator.train.loop.fit` (one epoch, no validation cost)."""
     _setup(seed)
+    from generator.experiments.registry import steps_per_epoch
     from generator.model.cnn import build_model
     from generator.train import loop
 
     model = build_model()
     start = time.perf_counter()
-    steps = -(-len(x) // batch_size)  # one epoch; a single validation point at the end
+    steps = steps_per_epoch(len(x), batch_size)  # one epoch; one validation point at the end
     loop.fit(model, x, y, x[:batch_size], y[:batch_size], steps=steps, eval_every=steps,
              batch_size=batch_size, seed=seed, learning_rate=1e-4)
     return len(x) / (time.perf_counter() - start)

@@ -60,6 +60,11 @@ def eval_interval(steps: int, n_train: int, batch_size: int) -> int:
     return max(1, min(steps_per_epoch(n_train, batch_size), math.ceil(steps / CURVE_POINTS)))
 
 
+def eval_points(steps: int, eval_every: int) -> int:
+    """Points on a run's learning curve: every ``eval_every`` steps, and after the last."""
+    return math.ceil(steps / eval_every)
+
+
 def budget(cfg: BuildConfig, n_train: int, profile_steps: int) -> tuple[int, int]:
     """``(steps, eval_every)`` of a run: the profile's steps, or ``--epochs`` whole epochs."""
     batch = cfg.profile.batch_size

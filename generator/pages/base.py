@@ -68,5 +68,4 @@ def schedule_note(spec, baseline_spec) -> dict:
         "baseline_steps": int(baseline_spec.steps),
         "learning_rate_ratio": float(spec.learning_rate) / float(baseline_spec.learning_rate),
         "higher_learning_rate": float(spec.learning_rate) > float(baseline_spec.learning_rate),
-        "same_learning_rate": float(spec.learning_rate) == float(baseline_spec.learning_rate),
     }
