@@ -365,7 +365,7 @@ def test_depth_page_explains_a_larger_experiment_learning_rate(tiny_dataset, rep
     assert (note["steps"], note["baseline_steps"]) == (360, 1224)
     text = render_page("depth", lang, page.load().context(faster))
     marker = {"en": "Why a larger learning rate", "zh-TW": "為什麼學習率比基準模型大"}[lang]
-    assert marker not in same and marker in text
+    assert marker not in same and f"\n\n**{marker}" in text
     assert "20" in text.split(marker)[1].split("\n")[0] and "1,224" in text
 
 

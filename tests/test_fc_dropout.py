@@ -340,7 +340,7 @@ def _history(rate: float, seed: int, epochs: int = 3) -> dict:
             "val_accuracy": [base - 0.03 * (epochs - e) for e in range(epochs)]}
 
 
-def fake_dropout_context(dataset, *, seeds=(0, 1, 2), accuracy=None, lost=None):
+def fake_dropout_context(dataset, *, seeds=(0, 1, 2), accuracy=None, lost=None, learning_rate=1e-4):
     """A build context with a fake dropout experiment. ``accuracy(rate, seed)`` gives each run's
     test accuracy; ``lost(rate)`` the accuracy each model loses with half its fc1 units off."""
     accuracy = accuracy or (lambda rate, seed: 0.95 + 0.01 * rate + 0.001 * seed)
@@ -351,7 +351,7 @@ def fake_dropout_context(dataset, *, seeds=(0, 1, 2), accuracy=None, lost=None):
     for rate in RATES:
         for seed in seeds:
             spec = RunSpec(id=run_id(rate, seed), group="dropout", conv_blocks=2, dropout=rate, seed=seed,
-                           steps=216, eval_every=72, batch_size=50, learning_rate=1e-4)
+                           steps=216, eval_every=72, batch_size=50, learning_rate=learning_rate)
             record = dict(fake_record(spec, accuracy(rate, seed)), history=_history(rate, seed))
             key = "f" * 20 if (rate == 0.5 and seed == 0) else f"{spec.id:0<20}"[:20]
             path = Path(f"/nonexistent/{spec.id}/model.keras")
@@ -421,6 +421,17 @@ def test_fc_probe_rows_are_in_stage_order(tiny_dataset, patched):
     assert probe["best_stage"] == "fc1" and probe["fc1_beats_pool2"] is True
     assert probe["capped_iterations"] == 1
     assert all(0 <= r["test_accuracy"] <= 1 for r in probe["rows"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_dropout_page_explains_a_larger_experiment_learning_rate_in_its_own_paragraph(
+        tiny_dataset, patched, lang):
+    marker = {"en": "**Why a larger learning rate", "zh-TW": "**為什麼學習率比基準模型大"}[lang]
+    assert marker not in _render(fake_pages_report(tiny_dataset, patched), "dropout", lang)
+    report = fake_pages_report(tiny_dataset, patched, learning_rate=2e-3)
+    assert report["pages"]["dropout"]["schedule_note"]["higher_learning_rate"]
+    text = _render(report, "dropout", lang)
+    assert f"\n\n{marker}" in text  # a paragraph of its own, not glued to the one before
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
